@@ -1,0 +1,210 @@
+/*
+ * core.h - the broker core: state shared by every module, touched only with
+ * core->lock held (server.c and the main loop take it; handlers run under it
+ * and never sleep).
+ */
+#ifndef SM_BROKER_CORE_H
+#define SM_BROKER_CORE_H
+
+#include <msgpack.h>
+#include <nng/nng.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "codec.h"
+#include "errors.h"
+#include "op.h"
+
+struct object;
+struct session;
+struct waiter;
+
+/* Limits a broker enforces; defaults in core_init(). */
+struct limits {
+    unsigned max_depth;        /* msgpack nesting in a frame */
+    size_t max_parked;         /* parked requests in all */
+    unsigned max_auth_failures;/* then the pipe is closed */
+};
+
+struct core {
+    pthread_mutex_t lock;
+    struct object *by_name;    /* uthash on hh, key name */
+    struct object *by_id;      /* uthash on hh_id, key id */
+    uint64_t next_id;
+    struct session *sessions;  /* uthash on hh, key pipe id */
+    uint64_t next_session_id;
+    struct waiter **heap;      /* deadline min-heap of parked requests */
+    size_t nheap, heapcap;
+    size_t nparked;
+    uint64_t ops;              /* requests served */
+    int64_t started_ms;        /* wall clock */
+    struct limits limits;
+    const uint8_t *key;        /* authkey (not owned) */
+    size_t keylen;
+    /* Transport hooks (server.c, or a test): send a reply for a parked
+     * request, and note that the earliest deadline moved earlier. */
+    void (*send_reply)(void *req, nng_msg *msg, void *arg);
+    void (*deadline_changed)(void *arg);
+    void *hook_arg;
+};
+
+/* core_init() - empty registry and default limits. */
+void core_init(struct core *core);
+
+/* core_deinit() - free every object and session; parked requests get
+ * SM_ESHUTDOWN replies first. */
+void core_deinit(struct core *core);
+
+/* now_ms() - monotonic clock in ms (deadlines); wall_ms() - Unix time in ms. */
+int64_t now_ms(void);
+int64_t wall_ms(void);
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* A reply under construction: [status, fields...] packed straight into an
+ * nng message.  Two header bytes are reserved and patched at the end. */
+struct reply {
+    nng_msg *msg;
+    msgpack_packer pk;
+    unsigned nfields;
+};
+
+/* reply_begin() - start a reply; SM_ENOMEM if no message could be had. */
+int reply_begin(struct reply *r);
+
+/* reply_field() - the packer for the next top-level field (at most 14). */
+msgpack_packer *reply_field(struct reply *r);
+
+/* reply_finish() - patch the header with @status; on an error status the
+ * fields are dropped.  Returns the message (caller owns it). */
+nng_msg *reply_finish(struct reply *r, int status);
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* One request being served: everything a handler needs, checked. */
+struct call {
+    struct core *core;
+    struct session *sess;
+    const struct frame *f;     /* decoded fields: f->args[] per ops.def */
+    struct object *obj;        /* resolved handle when f->op->type != 0 */
+    struct reply rep;          /* the handler packs result fields here */
+    void *req;                 /* transport's request, for parking */
+};
+
+/* Every handler: int op_<sym>(struct call *c), from ops.def.  Returns an
+ * SM_* status (the reply carries it) or SM_PARKED. */
+typedef int op_fn(struct call *c);
+#define SM_OP(sym, ...) op_fn op_##sym;
+#include "ops.def"
+#undef SM_OP
+
+/**
+ * dispatch() - decode, check and run one request from @sess.  Returns the
+ * reply message in *out, or NULL in *out when the request was parked (its
+ * reply goes later through core->send_reply) or the pipe should be closed
+ * (then returns SM_EAUTH).  Caller holds core->lock.
+ */
+int dispatch(struct core *core, struct session *sess, const void *buf, size_t len,
+             void *req, nng_msg **out);
+
+/* ---- objects ------------------------------------------------------------ */
+
+/* What every object type provides (one file per type, obj_*.c). */
+struct obj_type {
+    uint8_t code;                 /* SM_T_* */
+    const char *name;
+    /* create from the open request's options (a map, or NULL when absent
+     * or nil); returns SM_OK and *out, or an SM_E* code */
+    int (*create)(const struct arg *opts, struct object **out);
+    /* destroy: complete its parked requests with wait_cancel_queue(q,
+     * SM_ENOENT), drop holds with session_hold(), free the memory */
+    void (*destroy)(struct core *core, struct object *o);
+    /* number of items/entries/length for ls */
+    size_t (*size)(const struct object *o);
+    /* optional: release what @s holds in @o (locks, units) as it ends */
+    void (*session_end)(struct core *core, struct object *o, struct session *s);
+    /* optional: holder's session for ls/info, or NULL */
+    struct session *(*holder)(const struct object *o);
+};
+
+struct object {
+    UT_hash_handle hh;            /* by name */
+    UT_hash_handle hh_id;         /* by id */
+    uint64_t id;                  /* the handle clients use */
+    char *name;
+    const struct obj_type *type;
+    int64_t created_ms;
+    bool temp;
+    unsigned temp_refs;           /* sessions that opened a temp object */
+    size_t nwaiters;              /* parked requests on this object */
+};
+
+/* The types, one per obj_*.c. */
+extern const struct obj_type obj_dict_type, obj_list_type, obj_lock_type;
+
+/* registry_type() - the type for an SM_T_* code, or NULL. */
+const struct obj_type *registry_type(unsigned code);
+
+/* registry_find() - object by handle, or NULL. */
+struct object *registry_find(struct core *core, uint64_t id);
+
+/* registry_destroy() - remove an object: parked requests on it get
+ * SM_ENOENT, holds are released, memory freed. */
+void registry_destroy(struct core *core, struct object *o);
+
+/* ---- sessions ----------------------------------------------------------- */
+
+/* A hold: a session has something of an object (a lock, semaphore units). */
+struct hold {
+    UT_hash_handle hh;            /* key: obj pointer */
+    struct object *obj;
+    uint64_t count;
+};
+
+/* A temp object a session has open. */
+struct tempref {
+    UT_hash_handle hh;            /* key: id */
+    uint64_t id;
+};
+
+struct session {
+    UT_hash_handle hh;            /* key: pipe_id */
+    uint32_t pipe_id;
+    uint64_t id;                  /* shown to operators */
+    bool authed;
+    bool readonly;                /* authenticated with the read-only key */
+    bool hello_done;
+    bool ending;                  /* session_end() under way */
+    unsigned auth_failures;
+    uint8_t nonce[SM_NONCE_LEN];  /* broker's challenge */
+    int pid, uid, gid;            /* -1 when not over ipc */
+    int64_t since_ms;             /* wall clock */
+    uint64_t ops;
+    struct hold *holds;
+    struct tempref *temps;
+    struct waiter *waiters;       /* its parked requests (list on snext) */
+};
+
+/* session_new() - a session for a new pipe; NULL on ENOMEM. */
+struct session *session_new(struct core *core, uint32_t pipe_id, int pid, int uid, int gid);
+
+/* session_get() - the session of a pipe, or NULL. */
+struct session *session_get(struct core *core, uint32_t pipe_id);
+
+/* session_end() - the pipe is gone: drop its parked requests, release what
+ * it holds (abandoned locks), close its temp objects, free it. */
+void session_end(struct core *core, struct session *s);
+
+/* session_hold() - add @delta (may be negative) to what @s holds of @o;
+ * the record goes when it reaches 0. */
+void session_hold(struct session *s, struct object *o, int64_t delta);
+
+/* session_temp_open() / session_temp_close() - track a temp object opened by
+ * @s; closing the last reference destroys it. */
+int session_temp_open(struct core *core, struct session *s, struct object *o);
+void session_temp_close(struct core *core, struct session *s, struct object *o);
+
+#endif

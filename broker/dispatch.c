@@ -1,0 +1,59 @@
+/* dispatch.c - opcode -> handler via ops.def; every check happens here, once. */
+#include "core.h"
+#include "log.h"
+
+static op_fn *const handlers[SMOP_MAX] = {
+#define SM_OP(sym, code, ...) [code] = op_##sym,
+#include "ops.def"
+#undef SM_OP
+};
+
+/* check() - session state and flags, then resolve the handle. */
+static int check(struct call *c)
+{
+    const struct op_desc *op = c->f->op;
+    struct session *s = c->sess;
+    if (!(op->flags & OPF_NOAUTH) && !s->authed) {
+        s->auth_failures++;
+        return SM_EAUTH;
+    }
+    if (s->readonly && !(op->flags & OPF_READONLY))
+        return SM_EAUTH;
+    if (op->type) {
+        if (!(c->obj = registry_find(c->core, c->f->handle)))
+            return SM_ENOENT;
+        if (c->obj->type->code != op->type)
+            return SM_ETYPE;
+    }
+    return SM_OK;
+}
+
+int dispatch(struct core *core, struct session *sess, const void *buf, size_t len, void *req,
+             nng_msg **out)
+{
+    struct frame f;
+    struct call c = {.core = core, .sess = sess, .f = &f, .req = req};
+    *out = NULL;
+    core->ops++;
+    sess->ops++;
+    if (reply_begin(&c.rep))
+        return SM_ENOMEM;
+    int rc = frame_decode(buf, len, core->limits.max_depth, &f);
+    if (rc == SM_OK)
+        rc = check(&c);
+    if (rc == SM_OK)
+        rc = handlers[f.opcode](&c);
+    if (rc == SM_PARKED) {
+        nng_msg_free(c.rep.msg);
+        return SM_PARKED;
+    }
+    *out = reply_finish(&c.rep, rc);
+    if (sess->auth_failures >= core->limits.max_auth_failures) {
+        log_warn("SM-AUTH-CLOSE", "session %llu pid %d uid %d: %u failed authentications, closing",
+                 (unsigned long long)sess->id, sess->pid, sess->uid, sess->auth_failures);
+        nng_msg_free(*out);
+        *out = NULL;
+        return SM_EAUTH;
+    }
+    return rc;
+}

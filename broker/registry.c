@@ -1,0 +1,175 @@
+/* registry.c - named objects: open (create, exclusive, temp), close, unlink, ls. */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "log.h"
+
+static const struct obj_type *const types[SM_T_MAX] = {
+    [SM_T_DICT] = &obj_dict_type,
+    [SM_T_LIST] = &obj_list_type,
+    [SM_T_LOCK] = &obj_lock_type,
+};
+
+const struct obj_type *registry_type(unsigned code)
+{
+    return code < SM_T_MAX ? types[code] : NULL;
+}
+
+struct object *registry_find(struct core *core, uint64_t id)
+{
+    struct object *o;
+    HASH_FIND(hh_id, core->by_id, &id, sizeof(id), o);
+    return o;
+}
+
+static struct object *find_name(struct core *core, const char *name, size_t len)
+{
+    struct object *o;
+    HASH_FIND(hh, core->by_name, name, len, o);
+    return o;
+}
+
+void registry_destroy(struct core *core, struct object *o)
+{
+    HASH_DELETE(hh, core->by_name, o);
+    HASH_DELETE(hh_id, core->by_id, o);
+    free(o->name);
+    o->type->destroy(core, o);
+}
+
+/* name_ok() - 1..255 bytes of printable UTF-8 (no control characters). */
+static bool name_ok(const uint8_t *s, size_t len)
+{
+    if (len == 0 || len > SM_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len;) {
+        uint8_t b = s[i];
+        size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3
+                 : (b & 0xf8) == 0xf0 ? 4 : 0;
+        if (n == 0 || i + n > len || b < 0x20 || b == 0x7f || b == 0xc0 || b == 0xc1 || b > 0xf4)
+            return false;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += n;
+    }
+    return true;
+}
+
+/* create() - a new object of @type named by @name, registered. */
+static int create(struct core *core, const struct obj_type *type, const struct arg *name,
+                  const struct arg *opts, struct object **out)
+{
+    struct object *o;
+    int rc = type->create(opts, &o);
+    if (rc)
+        return rc;
+    if (!(o->name = strndup((const char *)name->raw, name->len))) {
+        type->destroy(core, o);
+        return SM_ENOMEM;
+    }
+    o->type = type;
+    o->id = core->next_id++;
+    o->created_ms = wall_ms();
+    HASH_ADD_KEYPTR(hh, core->by_name, o->name, name->len, o);
+    HASH_ADD(hh_id, core->by_id, id, sizeof(o->id), o);
+    *out = o;
+    return SM_OK;
+}
+
+int op_open(struct call *c)
+{
+    const struct arg *name = &c->f->args[0];
+    uint64_t tcode = c->f->args[1].u, flags = c->f->args[2].u;
+    const struct arg *opts = c->f->nargs > 3 ? &c->f->args[3] : NULL;
+    const struct obj_type *type = registry_type(tcode < SM_T_MAX ? (unsigned)tcode : 0);
+    bool created = false;
+    int rc;
+
+    if (!name_ok(name->raw, name->len) || (flags & ~(uint64_t)OPEN_ALL))
+        return SM_EINVAL;
+    if (!type)
+        return tcode > 0 && tcode < SM_T_MAX ? SM_ENOTSUP : SM_EINVAL;
+    if (opts && opts->raw[0] == 0xc0)
+        opts = NULL; /* nil: no options */
+    struct object *o = find_name(c->core, (const char *)name->raw, name->len);
+    if (o) {
+        if ((flags & OPEN_CREATE) && (flags & OPEN_EXCL))
+            return SM_EEXIST;
+        if (o->type != type)
+            return SM_ETYPE;
+    } else {
+        if (!(flags & OPEN_CREATE))
+            return SM_ENOENT;
+        if ((rc = create(c->core, type, name, opts, &o)))
+            return rc;
+        o->temp = flags & OPEN_TEMP;
+        created = true;
+    }
+    if (o->temp && (rc = session_temp_open(c->core, c->sess, o))) {
+        if (created)
+            registry_destroy(c->core, o);
+        return rc;
+    }
+    msgpack_pack_uint64(reply_field(&c->rep), o->id);
+    (created ? msgpack_pack_true : msgpack_pack_false)(reply_field(&c->rep));
+    return SM_OK;
+}
+
+int op_close(struct call *c)
+{
+    struct object *o = registry_find(c->core, c->f->args[0].u);
+    if (!o)
+        return SM_ENOENT;
+    if (o->temp)
+        session_temp_close(c->core, c->sess, o);
+    return SM_OK;
+}
+
+int op_unlink(struct call *c)
+{
+    const struct arg *name = &c->f->args[0];
+    struct object *o = find_name(c->core, (const char *)name->raw, name->len);
+    if (!o)
+        return SM_ENOENT;
+    registry_destroy(c->core, o);
+    return SM_OK;
+}
+
+/* pack_row() - one ls row: [name, type, size, waiters, holder pid|nil, temp, created_ms] */
+static void pack_row(msgpack_packer *pk, const struct object *o)
+{
+    struct session *holder = o->type->holder ? o->type->holder(o) : NULL;
+    msgpack_pack_array(pk, 7);
+    msgpack_pack_str_with_body(pk, o->name, strlen(o->name));
+    msgpack_pack_str_with_body(pk, o->type->name, strlen(o->type->name));
+    msgpack_pack_uint64(pk, o->type->size(o));
+    msgpack_pack_uint64(pk, o->nwaiters);
+    if (holder)
+        msgpack_pack_int(pk, holder->pid);
+    else
+        msgpack_pack_nil(pk);
+    (o->temp ? msgpack_pack_true : msgpack_pack_false)(pk);
+    msgpack_pack_int64(pk, o->created_ms);
+}
+
+int op_ls(struct call *c)
+{
+    char *glob = NULL;
+    struct object *o, *tmp;
+    uint32_t n = 0;
+    if (c->f->nargs > 0 &&
+        !(glob = strndup((const char *)c->f->args[0].raw, c->f->args[0].len)))
+        return SM_ENOMEM;
+    HASH_ITER(hh, c->core->by_name, o, tmp)
+        n += !glob || fnmatch(glob, o->name, 0) == 0;
+    msgpack_packer *pk = reply_field(&c->rep);
+    msgpack_pack_array(pk, n);
+    HASH_ITER(hh, c->core->by_name, o, tmp)
+        if (!glob || fnmatch(glob, o->name, 0) == 0)
+            pack_row(pk, o);
+    free(glob);
+    return SM_OK;
+}

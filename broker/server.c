@@ -1,0 +1,378 @@
+/* server.c - nng REP socket, context pool, pipe events. */
+#include "server.h"
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/ipc/ipc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wait.h"
+
+enum work_state { W_RECV, W_SEND, W_PARKED, W_IDLE };
+
+/* One REP context and its aio: one request at a time. */
+struct work {
+    struct server *srv;
+    nng_aio *aio;
+    nng_ctx ctx;
+    enum work_state state;
+    struct work *next_idle;
+};
+
+struct server {
+    struct core *core;
+    nng_socket sock;
+    pthread_mutex_t mtx;       /* the pool and the departed-pipe queue */
+    struct work **all;         /* every work, for teardown */
+    size_t nall, capall;
+    struct work *idle;         /* finished parked works, for reuse */
+    size_t nrecv, nsend, base;
+    bool closing;
+    uint32_t *gone;            /* departed pipe ids for the main loop */
+    size_t ngone, capgone;
+    int evfd;
+    char **ipc_paths;
+    size_t nipc;
+};
+
+static void work_cb(void *arg);
+
+static void kick(struct server *srv)
+{
+    uint64_t one = 1;
+    ssize_t n = write(srv->evfd, &one, sizeof(one));
+    (void)n; /* a full counter still wakes the loop */
+}
+
+/* work_new() - a new context; caller holds srv->mtx. */
+static struct work *work_new(struct server *srv)
+{
+    struct work *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    if (srv->nall == srv->capall) {
+        size_t cap = srv->capall ? srv->capall * 2 : 64;
+        struct work **a = realloc(srv->all, cap * sizeof(*a));
+        if (!a) {
+            free(w);
+            return NULL;
+        }
+        srv->all = a;
+        srv->capall = cap;
+    }
+    w->srv = srv;
+    if (nng_aio_alloc(&w->aio, work_cb, w) != 0) {
+        free(w);
+        return NULL;
+    }
+    if (nng_ctx_open(&w->ctx, srv->sock) != 0) {
+        nng_aio_free(w->aio);
+        free(w);
+        return NULL;
+    }
+    srv->all[srv->nall++] = w;
+    return w;
+}
+
+/* start_recv() - count @w as receiving and post its receive. */
+static void start_recv(struct server *srv, struct work *w)
+{
+    w->state = W_RECV;
+    srv->nrecv++;
+    pthread_mutex_unlock(&srv->mtx);
+    nng_ctx_recv(w->ctx, w->aio);
+}
+
+/* add_receiver() - a request parked: keep `base` contexts receiving. */
+static void add_receiver(struct server *srv)
+{
+    pthread_mutex_lock(&srv->mtx);
+    struct work *w = srv->idle;
+    if (srv->closing || srv->nrecv >= srv->base) {
+        pthread_mutex_unlock(&srv->mtx);
+        return;
+    }
+    if (w)
+        srv->idle = w->next_idle;
+    else if (!(w = work_new(srv))) {
+        pthread_mutex_unlock(&srv->mtx);
+        log_err("SM-POOL-FULL", "cannot open another REP context");
+        return;
+    }
+    start_recv(srv, w);
+}
+
+/* recycle() - @w is free again: receive, or rest in the idle list. */
+static void recycle(struct server *srv, struct work *w)
+{
+    pthread_mutex_lock(&srv->mtx);
+    if (!srv->closing && srv->nrecv < srv->base) {
+        start_recv(srv, w);
+        return;
+    }
+    w->state = W_IDLE;
+    w->next_idle = srv->idle;
+    srv->idle = w;
+    pthread_mutex_unlock(&srv->mtx);
+}
+
+/* send_reply() - post @msg as @w's reply; the core's reply hook too. */
+static void send_reply(void *req, nng_msg *msg, void *arg)
+{
+    struct work *w = req;
+    struct server *srv = arg;
+    if (!msg) {
+        recycle(srv, w);
+        return;
+    }
+    pthread_mutex_lock(&srv->mtx);
+    srv->nsend++;
+    pthread_mutex_unlock(&srv->mtx);
+    w->state = W_SEND;
+    nng_aio_set_msg(w->aio, msg);
+    nng_ctx_send(w->ctx, w->aio);
+}
+
+static void deadline_changed(void *arg)
+{
+    kick(arg);
+}
+
+/* handle() - run one received request inline under the core lock. */
+static void handle(struct server *srv, struct work *w)
+{
+    nng_msg *msg = nng_aio_get_msg(w->aio), *reply = NULL;
+    nng_pipe pipe = nng_msg_get_pipe(msg);
+    struct core *core = srv->core;
+    int rc = SM_ECONN;
+
+    pthread_mutex_lock(&core->lock);
+    struct session *s = session_get(core, (uint32_t)nng_pipe_id(pipe));
+    if (s)
+        rc = dispatch(core, s, nng_msg_body(msg), nng_msg_len(msg), w, &reply);
+    if (rc == SM_PARKED)
+        w->state = W_PARKED; /* from here a waker may send on @w */
+    pthread_mutex_unlock(&core->lock);
+    nng_msg_free(msg);
+
+    if (rc == SM_PARKED) {
+        add_receiver(srv); /* @w is no longer ours to touch */
+        return;
+    }
+    if (!reply) {
+        if (s)
+            nng_pipe_close(pipe);
+        recycle(srv, w);
+        return;
+    }
+    send_reply(w, reply, srv);
+}
+
+static void work_cb(void *arg)
+{
+    struct work *w = arg;
+    struct server *srv = w->srv;
+    int rv = nng_aio_result(w->aio);
+
+    if (w->state == W_RECV) {
+        pthread_mutex_lock(&srv->mtx);
+        srv->nrecv--;
+        pthread_mutex_unlock(&srv->mtx);
+        if (rv == NNG_ECLOSED)
+            return;
+        if (rv != 0) {
+            recycle(srv, w);
+            return;
+        }
+        handle(srv, w);
+    } else if (w->state == W_SEND) {
+        if (rv != 0)
+            nng_msg_free(nng_aio_get_msg(w->aio));
+        pthread_mutex_lock(&srv->mtx);
+        srv->nsend--;
+        pthread_mutex_unlock(&srv->mtx);
+        if (rv != NNG_ECLOSED)
+            recycle(srv, w);
+    }
+}
+
+/* pipe_cb() - sessions begin before the pipe can deliver (ADD_PRE); their
+ * end is queued for the main loop, which may send replies (REM_POST must
+ * not touch the socket). */
+static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+    struct server *srv = arg;
+    uint32_t id = (uint32_t)nng_pipe_id(pipe);
+    if (ev == NNG_PIPE_EV_ADD_PRE) {
+        int pid = -1, uid = -1, gid = -1;
+        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_PID, &pid);
+        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_UID, &uid);
+        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_GID, &gid);
+        pthread_mutex_lock(&srv->core->lock);
+        struct session *s = session_new(srv->core, id, pid, uid, gid);
+        pthread_mutex_unlock(&srv->core->lock);
+        if (!s)
+            nng_pipe_close(pipe);
+        log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d", id, pid, uid);
+    } else if (ev == NNG_PIPE_EV_REM_POST) {
+        pthread_mutex_lock(&srv->mtx);
+        if (srv->ngone == srv->capgone) {
+            size_t cap = srv->capgone ? srv->capgone * 2 : 16;
+            uint32_t *g = realloc(srv->gone, cap * sizeof(*g));
+            if (g) {
+                srv->gone = g;
+                srv->capgone = cap;
+            }
+        }
+        if (srv->ngone < srv->capgone)
+            srv->gone[srv->ngone++] = id;
+        pthread_mutex_unlock(&srv->mtx);
+        kick(srv);
+    }
+}
+
+void server_process_events(struct server *srv)
+{
+    uint64_t n;
+    uint32_t batch[64];
+    size_t k;
+    if (read(srv->evfd, &n, sizeof(n)) < 0) {
+        /* nothing pending: EAGAIN */
+    }
+    do {
+        pthread_mutex_lock(&srv->mtx);
+        k = srv->ngone < 64 ? srv->ngone : 64;
+        srv->ngone -= k;
+        memcpy(batch, srv->gone + srv->ngone, k * sizeof(*batch));
+        pthread_mutex_unlock(&srv->mtx);
+        pthread_mutex_lock(&srv->core->lock);
+        for (size_t i = 0; i < k; i++) {
+            struct session *s = session_get(srv->core, batch[i]);
+            if (s)
+                session_end(srv->core, s);
+        }
+        wait_expire(srv->core, now_ms());
+        pthread_mutex_unlock(&srv->core->lock);
+    } while (k == 64);
+}
+
+int server_event_fd(const struct server *srv)
+{
+    return srv->evfd;
+}
+
+static int fail(char *why, size_t whylen, const char *what, const char *url, int rv)
+{
+    snprintf(why, whylen, "%s %s: %s", what, url, nng_strerror(rv));
+    return SM_ECONN;
+}
+
+/* listen_one() - create, configure and start one listener. */
+static int listen_one(struct server *srv, const char *url, const struct server_opts *o,
+                      char *why, size_t whylen)
+{
+    nng_listener l;
+    int rv = nng_listener_create(&l, srv->sock, url);
+    if (rv)
+        return fail(why, whylen, "cannot listen on", url, rv);
+    bool ipc = strncmp(url, "ipc://", 6) == 0;
+    if (ipc && (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, o->ipc_mode)))
+        return fail(why, whylen, "cannot set permissions on", url, rv);
+    if ((rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, o->max_message_bytes)))
+        return fail(why, whylen, "cannot set message limit on", url, rv);
+    if ((rv = nng_listener_start(l, 0)))
+        return fail(why, whylen, "cannot listen on", url, rv);
+    if (ipc) {
+        char **p = realloc(srv->ipc_paths, (srv->nipc + 1) * sizeof(*p));
+        if (p && (p[srv->nipc] = strdup(url + 6))) {
+            srv->ipc_paths = p;
+            srv->nipc++;
+        } else if (p) {
+            srv->ipc_paths = p;
+        }
+    }
+    log_info("SM-LISTEN", "listening on %s", url);
+    return SM_OK;
+}
+
+int server_open(struct server **out, struct core *core, const struct server_opts *o, char *why,
+                size_t whylen)
+{
+    struct server *srv = calloc(1, sizeof(*srv));
+    int rv;
+    if (!srv)
+        return SM_ENOMEM;
+    srv->core = core;
+    srv->base = o->base_contexts ? o->base_contexts : 8;
+    pthread_mutex_init(&srv->mtx, NULL);
+    srv->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (srv->evfd < 0 || (rv = nng_rep0_open(&srv->sock))) {
+        snprintf(why, whylen, "cannot open the broker socket");
+        free(srv);
+        return SM_ENOMEM;
+    }
+    core->send_reply = send_reply;
+    core->deadline_changed = deadline_changed;
+    core->hook_arg = srv;
+    nng_pipe_notify(srv->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, srv);
+    nng_pipe_notify(srv->sock, NNG_PIPE_EV_REM_POST, pipe_cb, srv);
+    pthread_mutex_lock(&srv->mtx);
+    for (size_t i = 0; i < srv->base; i++) {
+        struct work *w = work_new(srv);
+        if (!w)
+            break;
+        start_recv(srv, w); /* unlocks */
+        pthread_mutex_lock(&srv->mtx);
+    }
+    pthread_mutex_unlock(&srv->mtx);
+    for (size_t i = 0; i < o->nurls; i++) {
+        int rc = listen_one(srv, o->urls[i], o, why, whylen);
+        if (rc) {
+            server_close(srv);
+            return rc;
+        }
+    }
+    *out = srv;
+    return SM_OK;
+}
+
+void server_close(struct server *srv)
+{
+    struct core *core = srv->core;
+    pthread_mutex_lock(&core->lock);
+    pthread_mutex_lock(&srv->mtx);
+    srv->closing = true;
+    pthread_mutex_unlock(&srv->mtx);
+    wait_cancel_all(core, SM_ESHUTDOWN);
+    pthread_mutex_unlock(&core->lock);
+    /* let the shutdown replies reach their clients (bounded) */
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&srv->mtx);
+        size_t pending = srv->nsend;
+        pthread_mutex_unlock(&srv->mtx);
+        if (!pending)
+            break;
+        usleep(5000);
+    }
+    nng_close(srv->sock);
+    for (size_t i = 0; i < srv->nall; i++) {
+        nng_aio_free(srv->all[i]->aio);
+        free(srv->all[i]);
+    }
+    for (size_t i = 0; i < srv->nipc; i++) {
+        unlink(srv->ipc_paths[i]);
+        free(srv->ipc_paths[i]);
+    }
+    core->send_reply = NULL;
+    core->deadline_changed = NULL;
+    free(srv->ipc_paths);
+    free(srv->all);
+    free(srv->gone);
+    close(srv->evfd);
+    pthread_mutex_destroy(&srv->mtx);
+    free(srv);
+}

@@ -1,0 +1,45 @@
+/*
+ * server.h - nng listeners, the REP context pool and pipe events.
+ *
+ * Requests are handled inline in nng's aio callbacks under core->lock.  A
+ * pool of REP contexts keeps `base` of them receiving; a parked request
+ * keeps its context until its reply is sent, and another context is opened
+ * (or reused) so that the socket never stops reading.
+ */
+#ifndef SM_BROKER_SERVER_H
+#define SM_BROKER_SERVER_H
+
+#include <stddef.h>
+
+#include "core.h"
+
+struct server;
+
+struct server_opts {
+    const char *const *urls;   /* ipc:// and tcp:// addresses */
+    size_t nurls;
+    size_t max_message_bytes;  /* NNG_OPT_RECVMAXSZ on every listener */
+    int ipc_mode;              /* e.g. 0660 */
+    size_t base_contexts;      /* contexts kept receiving */
+};
+
+/**
+ * server_open() - open the REP socket, start every listener, hook the core.
+ * On failure returns an SM_E* code with a one-line reason in @why.
+ */
+int server_open(struct server **out, struct core *core, const struct server_opts *opts, char *why,
+                size_t whylen);
+
+/* server_event_fd() - readable when pipe events or a new deadline need the
+ * main loop's attention. */
+int server_event_fd(const struct server *srv);
+
+/* server_process_events() - end the sessions of departed pipes; expire
+ * deadlines.  Takes core->lock itself. */
+void server_process_events(struct server *srv);
+
+/* server_close() - parked requests get SM_ESHUTDOWN, replies are flushed
+ * (bounded wait), listeners closed, ipc socket files removed, memory freed. */
+void server_close(struct server *srv);
+
+#endif

@@ -1,0 +1,150 @@
+/* session.c - one authenticated connection: handshake, holds, temp objects. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "core.h"
+#include "log.h"
+#include "wait.h"
+
+struct session *session_new(struct core *core, uint32_t pipe_id, int pid, int uid, int gid)
+{
+    struct session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->pipe_id = pipe_id;
+    s->id = core->next_session_id++;
+    s->pid = pid;
+    s->uid = uid;
+    s->gid = gid;
+    s->since_ms = wall_ms();
+    HASH_ADD(hh, core->sessions, pipe_id, sizeof(s->pipe_id), s);
+    return s;
+}
+
+struct session *session_get(struct core *core, uint32_t pipe_id)
+{
+    struct session *s;
+    HASH_FIND(hh, core->sessions, &pipe_id, sizeof(pipe_id), s);
+    return s;
+}
+
+void session_end(struct core *core, struct session *s)
+{
+    struct hold *h, *htmp;
+    struct tempref *t, *ttmp;
+    s->ending = true;
+    /* waits first, so that nothing is handed to this session below */
+    wait_cancel_session(s);
+    HASH_ITER(hh, s->holds, h, htmp) {
+        struct object *o = h->obj;
+        HASH_DEL(s->holds, h);
+        free(h);
+        if (o->type->session_end)
+            o->type->session_end(core, o, s);
+    }
+    HASH_ITER(hh, s->temps, t, ttmp) {
+        struct object *o = registry_find(core, t->id);
+        HASH_DEL(s->temps, t);
+        free(t);
+        if (o && --o->temp_refs == 0)
+            registry_destroy(core, o);
+    }
+    HASH_DEL(core->sessions, s);
+    log_debug("SM-SESSION-END", "session %llu (pid %d) ended after %llu ops",
+              (unsigned long long)s->id, s->pid, (unsigned long long)s->ops);
+    free(s);
+}
+
+void session_hold(struct session *s, struct object *o, int64_t delta)
+{
+    struct hold *h;
+    if (s->ending)
+        return; /* session_end() is releasing everything itself */
+    HASH_FIND_PTR(s->holds, &o, h);
+    if (!h) {
+        if (delta <= 0 || !(h = calloc(1, sizeof(*h))))
+            return;
+        h->obj = o;
+        HASH_ADD_PTR(s->holds, obj, h);
+    }
+    h->count += (uint64_t)delta;
+    if (h->count == 0) {
+        HASH_DEL(s->holds, h);
+        free(h);
+    }
+}
+
+int session_temp_open(struct core *core, struct session *s, struct object *o)
+{
+    struct tempref *t;
+    (void)core;
+    HASH_FIND(hh, s->temps, &o->id, sizeof(o->id), t);
+    if (t)
+        return SM_OK;
+    if (!(t = calloc(1, sizeof(*t))))
+        return SM_ENOMEM;
+    t->id = o->id;
+    HASH_ADD(hh, s->temps, id, sizeof(t->id), t);
+    o->temp_refs++;
+    return SM_OK;
+}
+
+void session_temp_close(struct core *core, struct session *s, struct object *o)
+{
+    struct tempref *t;
+    HASH_FIND(hh, s->temps, &o->id, sizeof(o->id), t);
+    if (!t)
+        return;
+    HASH_DEL(s->temps, t);
+    free(t);
+    if (--o->temp_refs == 0)
+        registry_destroy(core, o);
+}
+
+/* ---- handshake handlers ------------------------------------------------- */
+
+int op_hello(struct call *c)
+{
+    struct session *s = c->sess;
+    if (c->f->args[0].u != SM_PROTO_VERSION)
+        return SM_EPROTO;
+    auth_nonce(s->nonce);
+    s->hello_done = true;
+    msgpack_pack_bin_with_body(reply_field(&c->rep), s->nonce, SM_NONCE_LEN);
+    msgpack_pack_str_with_body(reply_field(&c->rep), SM_VERSION, strlen(SM_VERSION));
+    return SM_OK;
+}
+
+int op_auth(struct call *c)
+{
+    struct session *s = c->sess;
+    const struct arg *proof = &c->f->args[0], *cnonce = &c->f->args[1];
+    uint8_t expect[SM_MAC_LEN];
+    if (!s->hello_done || cnonce->len != SM_NONCE_LEN) {
+        s->auth_failures++;
+        return SM_EAUTH;
+    }
+    auth_proof(c->core->key, c->core->keylen, AUTH_CLIENT, s->nonce, cnonce->raw, expect);
+    /* one proof per challenge: a failed or replayed attempt needs a new hello */
+    s->hello_done = false;
+    if (!auth_check(expect, proof->raw, proof->len)) {
+        s->auth_failures++;
+        log_warn("SM-AUTH-FAIL", "session %llu pid %d uid %d: wrong authkey proof (%u failures)",
+                 (unsigned long long)s->id, s->pid, s->uid, s->auth_failures);
+        return SM_EAUTH;
+    }
+    s->authed = true;
+    auth_proof(c->core->key, c->core->keylen, AUTH_BROKER, s->nonce, cnonce->raw, expect);
+    msgpack_pack_bin_with_body(reply_field(&c->rep), expect, SM_MAC_LEN);
+    log_debug("SM-AUTH-OK", "session %llu pid %d uid %d authenticated",
+              (unsigned long long)s->id, s->pid, s->uid);
+    return SM_OK;
+}
+
+int op_ping(struct call *c)
+{
+    msgpack_pack_str_with_body(reply_field(&c->rep), SM_VERSION, strlen(SM_VERSION));
+    msgpack_pack_int64(reply_field(&c->rep), wall_ms());
+    return SM_OK;
+}

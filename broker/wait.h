@@ -1,0 +1,67 @@
+/*
+ * wait.h - parked requests: the one place for blocking.
+ *
+ * A handler that cannot complete parks its request on an object's FIFO queue
+ * with an optional deadline and returns SM_PARKED.  A later state change
+ * completes the first suitable waiter with wait_done(); the deadline heap
+ * completes expired ones with their timeout status; a session's end or the
+ * object's removal cancels them.  Nothing here sleeps.
+ */
+#ifndef SM_BROKER_WAIT_H
+#define SM_BROKER_WAIT_H
+
+#include "core.h"
+
+struct waiter {
+    struct waiter *oprev, *onext;  /* the object queue it is parked on */
+    struct waiter *sprev, *snext;  /* its session's list */
+    struct waiter **queue;         /* head of that object queue */
+    struct core *core;
+    struct object *obj;
+    struct session *sess;
+    void *req;                     /* transport request to reply to */
+    int64_t deadline;              /* monotonic ms, or -1: none */
+    size_t heap_idx;               /* position in core->heap */
+    int timeout_status;            /* reply status at the deadline */
+    /* op-specific data recorded by the handler that parked */
+    uint64_t opcode;
+    uint64_t tid;
+    int64_t arg;
+    /* optional: called at the deadline instead of replying timeout_status
+     * (e.g. a barrier breaks); must complete or re-park the waiter */
+    void (*on_timeout)(struct waiter *w);
+    struct reply rep;              /* reply fields packed by the waker */
+};
+
+/**
+ * wait_park() - park @c's request on @queue for @timeout_ms (SM_FOREVER = -1
+ * for none; 0 is the caller's business: it must not park).  Returns the
+ * waiter (the handler may fill tid/arg) or NULL when the parked-request
+ * limit is reached (reply SM_ELIMIT) or memory ran out.
+ */
+struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
+                         int timeout_status);
+
+/* wait_reply() - the packer for the next field of @w's reply. */
+msgpack_packer *wait_field(struct waiter *w);
+
+/* wait_done() - unpark @w and send its reply with @status; frees @w. */
+void wait_done(struct waiter *w, int status);
+
+/* wait_cancel_queue() - complete every waiter on @queue with @status. */
+void wait_cancel_queue(struct waiter **queue, int status);
+
+/* wait_cancel_session() - complete every waiter of @s with SM_ECONN (the
+ * pipe is gone: the reply goes nowhere). */
+void wait_cancel_session(struct session *s);
+
+/* wait_expire() - complete every waiter whose deadline is <= @now. */
+void wait_expire(struct core *core, int64_t now);
+
+/* wait_next_deadline() - earliest deadline, or -1 when none. */
+int64_t wait_next_deadline(const struct core *core);
+
+/* wait_cancel_all() - every parked request gets @status (shutdown). */
+void wait_cancel_all(struct core *core, int status);
+
+#endif

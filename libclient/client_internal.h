@@ -1,0 +1,170 @@
+/*
+ * client_internal.h - libsyncmgr's internal API: requests, the one round-trip
+ * helper every typed function goes through, value packing/decoding and the
+ * shared object handle.  Used by the libclient sources and by syncmgrctl
+ * for raw ops (ls, ...); never installed.
+ *
+ * A call is: smc_req_begin() (opcode, handle when the op has one, field
+ * count), pack the fields with rq.pk / smc_pack_val(), then one of the
+ * smc_call*() wrappers, which send the request on the calling thread's own
+ * nng context, wait for the reply and decode the common reply shapes.
+ *
+ * Returned values (values.c): nil, bool, negative int (SM_V_INT), non-negative
+ * int (SM_V_INT when <= INT64_MAX, else SM_V_UINT: the wire does not keep how
+ * an integer was sent, so a value stored with sm_uint(5) reads back as
+ * SM_V_INT 5), float32/64 (SM_V_F64), str (owned, NUL-terminated copy), bin
+ * (owned copy) and anything else (array, map, ext) as SM_V_MSGPACK (owned copy
+ * of the packed bytes; split with sm_val_items()).
+ */
+#ifndef SM_CLIENT_INTERNAL_H
+#define SM_CLIENT_INTERNAL_H
+
+#include <msgpack.h>
+#include <nng/nng.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "op.h"
+#include "syncmgr.h"
+
+/* Applied to the definition of every public sm_* function: the shared
+ * library is built with hidden visibility. */
+#define SM_API __attribute__((visibility("default")))
+
+/* SMC_NEED() - return SM_EINVAL unless @cond (NULL handles, out pointers). */
+#define SMC_NEED(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            return SM_EINVAL;                                                                      \
+    } while (0)
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* A request being packed straight into an nng message. */
+struct smc_req {
+    nng_msg *msg;
+    msgpack_packer pk; /* pack the fields with this */
+    int err;           /* sticky: SM_ENOMEM once a write failed */
+};
+
+/**
+ * smc_req_begin() - start the request [opcode, (handle,) fields...]: packs
+ * the array header for @nargs further fields, the opcode and, when ops.def
+ * gives @opcode a .type, @handle.  Returns SM_OK or SM_ENOMEM (then @rq
+ * holds nothing to free).
+ */
+int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs);
+
+/**
+ * smc_req() - smc_req_begin() plus the fields, one per letter of @fmt, as
+ * ops.def spells them; each letter takes these variadic arguments (exact
+ * types, they are read with va_arg):
+ *   v, a, m  const sm_val *   (a: must be an array value, m: a map; SM_ETYPE)
+ *   i, n     int64_t          (n: SM_NONE goes as nil)
+ *   u        uint64_t
+ *   t        int              (timeout ms; below -1 is SM_EINVAL)
+ *   b        int              (bool, promoted)
+ *   s        const char *     (NUL-terminated)
+ *   x        const void *, size_t   (bin: pointer and length)
+ *   _        nothing: a field counted in the header that the caller packs
+ *            itself after smc_req() returns
+ * On failure nothing is left to free.
+ */
+int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ...);
+
+/* smc_req_abort() - drop a request that will not be sent; safe twice. */
+void smc_req_abort(struct smc_req *rq);
+
+/**
+ * smc_pack_val() - pack @v as one field: by its type, SM_V_MSGPACK bytes
+ * appended verbatim after checking they hold exactly one well-formed value
+ * (SM_EINVAL otherwise, so a bad value cannot shift the fields after it).
+ * Returns SM_OK, SM_EINVAL, SM_ETOOBIG or SM_ENOMEM.
+ */
+int smc_pack_val(struct smc_req *rq, const sm_val *v);
+
+/* smc_pack_kind() - smc_pack_val() for a field that must be an array
+ * (MP_ARRAY) or map (MP_MAP) value; SM_ETYPE when @v is not one. */
+int smc_pack_kind(struct smc_req *rq, const sm_val *v, enum mp_kind kind);
+
+/* smc_pack_optint() - an 'n' field: SM_NONE as nil, else the integer. */
+int smc_pack_optint(struct smc_req *rq, int64_t i);
+
+/* ---- replies and calls -------------------------------------------------- */
+
+/* A received reply [status, fields...]; the reader is positioned at the
+ * first field.  Free with smc_reply_free() (safe on a zeroed reply). */
+struct smc_reply {
+    nng_msg *msg;
+    int status;
+    uint32_t nfields;
+    mp_reader r;
+};
+
+void smc_reply_free(struct smc_reply *rep);
+
+/**
+ * smc_call_raw() - the generic call for tools: send @len bytes (one packed
+ * request, not checked here) and receive the reply.  Returns SM_OK with *rep
+ * filled (rep->status is whatever the broker said, fields included), or
+ * SM_ECONN/SM_EPROTO/SM_ENOMEM with *rep zeroed.  Free *rep either way.
+ */
+int smc_call_raw(sm_client *c, const void *req, size_t len, struct smc_reply *rep);
+
+/**
+ * smc_call() - send @rq (always consumed) and receive the reply.  Returns
+ * the reply status (SM_OK, SM_EOWNERDEAD or an SM_E* from the broker) or a
+ * transport error.  *rep holds the fields when the status is SM_OK or
+ * SM_EOWNERDEAD; the caller always frees *rep with smc_reply_free().
+ */
+int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep);
+
+/* Wrappers for the common reply shapes; each consumes @rq and returns as
+ * smc_call() does (SM_EPROTO when the field is missing or of another kind). */
+int smc_call0(sm_client *c, struct smc_req *rq);                    /* no field */
+int smc_call_val(sm_client *c, struct smc_req *rq, sm_val *out);    /* a value */
+int smc_call_bool(sm_client *c, struct smc_req *rq, bool *out);     /* a bool */
+int smc_call_uint(sm_client *c, struct smc_req *rq, uint64_t *out); /* a uint */
+int smc_call_size(sm_client *c, struct smc_req *rq, size_t *out);   /* a uint */
+int smc_call_int(sm_client *c, struct smc_req *rq, int64_t *out);   /* an int */
+
+/* smc_thread_id() - the caller's thread id for lock ops: unique within the
+ * process, never 0. */
+uint64_t smc_thread_id(void);
+
+/* ---- values (values.c) -------------------------------------------------- */
+
+/**
+ * smc_read_val() - read the next object of a validated reply as an owned
+ * sm_val (see the header comment for the mapping).  SM_OK, SM_EPROTO or
+ * SM_ENOMEM; *out is nil on failure.
+ */
+int smc_read_val(mp_reader *r, sm_val *out);
+
+/* ---- object handles ----------------------------------------------------- */
+
+/* What every typed handle (struct sm_dict, sm_list, ...) starts with. */
+struct smc_obj {
+    sm_client *c;
+    uint64_t handle;
+    unsigned type; /* SM_T_* */
+    char *name;
+};
+
+/* Packs the open request's options field; NULL: the field is omitted. */
+typedef int smc_pack_opts_fn(struct smc_req *rq, const void *opts);
+
+/**
+ * smc_obj_open() - open @name as @type with @flags (SM_CREATE|SM_EXCL|
+ * SM_TEMP) and allocate a handle of @size bytes (a struct whose first member
+ * is struct smc_obj).  @pack_opts (may be NULL) packs @opts.  Returns SM_OK
+ * and *out, SM_EINVAL for a bad name or flags, or the broker's status.
+ */
+int smc_obj_open(sm_client *c, const char *name, int flags, unsigned type,
+                 smc_pack_opts_fn *pack_opts, const void *opts, size_t size, struct smc_obj **out);
+
+/* smc_obj_close() - tell the broker (errors ignored) and free; NULL is fine. */
+void smc_obj_close(struct smc_obj *o);
+
+#endif

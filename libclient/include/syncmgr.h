@@ -1,0 +1,238 @@
+/*
+ * syncmgr.h - the client library of syncmgr, Python's SyncManager as a
+ * system service.  This is the only public header.
+ *
+ * Conventions
+ *  - Every function returning int returns SM_OK (0) or a positive SM_E* code
+ *    from the table below; sm_strerror() gives its one-line message.
+ *  - Values are passed as sm_val by value.  Values the library returns are
+ *    owned by the caller and released with sm_val_free().
+ *  - Timeouts are in milliseconds: SM_FOREVER (-1) waits without limit, 0
+ *    tries once without waiting.  Waiting happens on the broker; a timed-out
+ *    call returns SM_ETIMEDOUT (SM_EEMPTY/SM_EFULL for queues).
+ *  - sm_client is thread-safe.  Each thread uses its own nng context; lock
+ *    ownership is per (connection, thread), as in Python's threading.
+ *  - SM_ECONN means the connection was lost: the outcome of that call is
+ *    unknown (it may or may not have run); the library never resends it.
+ */
+#ifndef SYNCMGR_H
+#define SYNCMGR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes: SM_OK, SM_EAUTH, SM_ECONN, ... (stable numbers). */
+#ifndef SM_ERRORS_DEFINED
+#define SM_ERRORS_DEFINED
+enum sm_status {
+#define SM_ERR(sym, code, name, msg) sym = code,
+#include "syncmgr-errors.def"
+#undef SM_ERR
+};
+#endif
+
+#define SM_FOREVER (-1)          /* timeout: wait without limit */
+#define SM_NONE INT64_MIN        /* slice bound: Python's None */
+
+/* open flags */
+#define SM_CREATE 0x1            /* create if missing (like O_CREAT) */
+#define SM_EXCL 0x2              /* with SM_CREATE: fail with SM_EEXIST if present */
+#define SM_TEMP 0x4              /* with SM_CREATE: removed when the last session that
+                                    opened it ends (Python proxy lifetime) */
+
+/* Default places when neither argument nor environment names one. */
+#define SM_DEFAULT_ADDRESS "ipc:///run/syncmgr/syncmgrd.sock"
+#define SM_DEFAULT_AUTHKEY_FILE "/etc/syncmgr/authkey"
+
+typedef struct sm_client sm_client;
+
+/* ---- values ------------------------------------------------------------- */
+
+typedef enum sm_vtype {
+    SM_V_NIL, SM_V_BOOL, SM_V_INT, SM_V_UINT, SM_V_F64, SM_V_STR, SM_V_BIN,
+    SM_V_MSGPACK /* any other value (arrays, maps, ext) as packed msgpack */
+} sm_vtype;
+
+/* A value.  Built by the constructors below (borrowing the caller's bytes),
+ * or returned by the library (owning its bytes: free with sm_val_free()).
+ * Returned strings are NUL-terminated. */
+typedef struct sm_val {
+    sm_vtype type;
+    union {
+        bool b;
+        int64_t i;
+        uint64_t u;
+        double f;
+        struct {
+            const void *ptr;
+            size_t len;
+        } buf; /* SM_V_STR, SM_V_BIN, SM_V_MSGPACK */
+    } v;
+    void *owned_; /* private: storage the library allocated */
+} sm_val;
+
+sm_val sm_nil(void);
+sm_val sm_bool(bool b);
+sm_val sm_int(int64_t i);
+sm_val sm_uint(uint64_t u);
+sm_val sm_f64(double f);
+sm_val sm_str(const char *s);                  /* NUL-terminated UTF-8 */
+sm_val sm_strn(const char *s, size_t len);
+sm_val sm_bin(const void *p, size_t len);
+sm_val sm_msgpack(const void *packed, size_t len); /* one pre-packed value */
+
+/* sm_val_to_int() - the integer in @v; SM_ETYPE if not an integer, SM_EVALUE
+ * if a uint above INT64_MAX. */
+int sm_val_to_int(const sm_val *v, int64_t *out);
+
+/* sm_val_to_str() - the string in @v (borrowed from @v); SM_ETYPE if not a str. */
+int sm_val_to_str(const sm_val *v, const char **s, size_t *len);
+
+/* sm_val_is_nil() - true when @v is nil (Python's None). */
+bool sm_val_is_nil(const sm_val *v);
+
+/**
+ * sm_val_items() - the elements of an array value (keys(), copy(), ...) as
+ * an array of *n values, each owned by the caller; free them all with
+ * sm_vals_free().  For a map value the elements alternate key, value.
+ * SM_ETYPE if @v holds neither.
+ */
+int sm_val_items(const sm_val *v, sm_val **items, size_t *n);
+void sm_vals_free(sm_val *items, size_t n);
+
+/* sm_val_free() - release a value the library returned; safe on any value
+ * and twice; leaves @v nil. */
+void sm_val_free(sm_val *v);
+
+/* ---- connection --------------------------------------------------------- */
+
+/**
+ * sm_connect() - connect and authenticate (mutual HMAC-SHA256 on the key).
+ * @address: "ipc:///path" or "tcp://host:port"; NULL: $SYNCMGR_ADDRESS, else
+ * SM_DEFAULT_ADDRESS.  @authkey_file: NULL: $SYNCMGR_AUTHKEY_FILE, else
+ * SM_DEFAULT_AUTHKEY_FILE.  On success *out is a client to release with
+ * sm_disconnect().  SM_ECONN: no broker there; SM_EAUTH: wrong key (or the
+ * broker failed to prove it has ours); SM_ENOENT/SM_EIO: key file unreadable.
+ */
+int sm_connect(sm_client **out, const char *address, const char *authkey_file);
+
+/* sm_disconnect() - close the connection; the broker releases what this
+ * client held.  Handles opened on it must not be used afterwards (close
+ * them first, or not at all).  NULL is fine. */
+void sm_disconnect(sm_client *c);
+
+/* sm_strerror() - one-line message for a status code. */
+const char *sm_strerror(int rc);
+
+/* sm_ping() - one round trip; *version (may be NULL) receives the broker's
+ * version string, which the caller frees with free(). */
+int sm_ping(sm_client *c, char **version);
+
+/* sm_unlink() - remove a named object; its waiters get SM_ENOENT, handles
+ * to it then fail with SM_ENOENT.  SM_ENOENT if there is none. */
+int sm_unlink(sm_client *c, const char *name);
+
+/* ---- dict (DictProxy) --------------------------------------------------- */
+
+typedef struct sm_dict sm_dict;
+typedef struct sm_dict_opts { int reserved_; } sm_dict_opts;
+
+/**
+ * sm_dict_open() - open the dict @name (1..255 bytes of printable UTF-8).
+ * @flags: SM_CREATE, SM_EXCL, SM_TEMP.  SM_ENOENT without SM_CREATE when
+ * absent; SM_ETYPE if @name is another type; SM_EEXIST with SM_EXCL.
+ * Release *out with sm_dict_close().
+ */
+int sm_dict_open(sm_client *c, const char *name, int flags, const sm_dict_opts *opts,
+                 sm_dict **out);
+void sm_dict_close(sm_dict *d);
+
+/* Keys are compared by value: integers whatever their encoding, str and bin
+ * distinct.  Returned values belong to the caller (sm_val_free). */
+int sm_dict_set(sm_dict *d, sm_val key, sm_val val);
+int sm_dict_get(sm_dict *d, sm_val key, sm_val *out);       /* SM_ENOKEY */
+int sm_dict_del(sm_dict *d, sm_val key);                    /* SM_ENOKEY */
+int sm_dict_len(sm_dict *d, size_t *n);
+int sm_dict_contains(sm_dict *d, sm_val key, bool *out);
+/* sm_dict_incr() - atomically add @delta to the integer at @key (a missing
+ * key counts as 0) and return the new value; SM_ETYPE if not an integer. */
+int sm_dict_incr(sm_dict *d, sm_val key, int64_t delta, int64_t *result);
+int sm_dict_keys(sm_dict *d, sm_val *out);                  /* array, insertion order */
+int sm_dict_values(sm_dict *d, sm_val *out);                /* array */
+int sm_dict_items(sm_dict *d, sm_val *out);                 /* array of [key, value] */
+int sm_dict_pop(sm_dict *d, sm_val key, sm_val *out);       /* SM_ENOKEY */
+/* sm_dict_pop_default() - pop, or *out = a copy of @dflt when absent. */
+int sm_dict_pop_default(sm_dict *d, sm_val key, sm_val dflt, sm_val *out);
+int sm_dict_popitem(sm_dict *d, sm_val *key, sm_val *val);  /* last inserted; SM_ENOKEY */
+int sm_dict_setdefault(sm_dict *d, sm_val key, sm_val dflt, sm_val *out);
+int sm_dict_update(sm_dict *d, sm_val map);                 /* a msgpack map value */
+int sm_dict_clear(sm_dict *d);
+int sm_dict_copy(sm_dict *d, sm_val *out);                  /* a map value */
+
+/* ---- list (ListProxy) --------------------------------------------------- */
+
+typedef struct sm_list sm_list;
+typedef struct sm_list_opts { int reserved_; } sm_list_opts;
+
+int sm_list_open(sm_client *c, const char *name, int flags, const sm_list_opts *opts,
+                 sm_list **out);
+void sm_list_close(sm_list *l);
+
+/* Indexes count from the end when negative, as in Python. */
+int sm_list_append(sm_list *l, sm_val v);
+int sm_list_get(sm_list *l, int64_t index, sm_val *out);    /* SM_EINDEX; -1 = last */
+int sm_list_len(sm_list *l, size_t *n);
+int sm_list_extend(sm_list *l, sm_val array);               /* a msgpack array value */
+int sm_list_insert(sm_list *l, int64_t index, sm_val v);
+int sm_list_pop(sm_list *l, int64_t index, sm_val *out);    /* SM_EINDEX */
+int sm_list_remove(sm_list *l, sm_val v);                   /* first equal; SM_EVALUE */
+int sm_list_index(sm_list *l, sm_val v, size_t *index);     /* SM_EVALUE */
+int sm_list_count(sm_list *l, sm_val v, size_t *n);
+int sm_list_set(sm_list *l, int64_t index, sm_val v);       /* SM_EINDEX */
+int sm_list_del(sm_list *l, int64_t index);                 /* SM_EINDEX */
+/* Slices: l[start:stop:step]; SM_NONE for an omitted bound; step 0 is
+ * SM_EVALUE.  Assigning to an extended slice (step != 1) needs as many values
+ * as it selects (SM_EVALUE otherwise). */
+int sm_list_getslice(sm_list *l, int64_t start, int64_t stop, int64_t step, sm_val *out);
+int sm_list_setslice(sm_list *l, int64_t start, int64_t stop, int64_t step, sm_val array);
+int sm_list_delslice(sm_list *l, int64_t start, int64_t stop, int64_t step);
+int sm_list_reverse(sm_list *l);
+/* sm_list_sort() - sort in place; SM_ETYPE if values are not comparable. */
+int sm_list_sort(sm_list *l, bool reverse);
+int sm_list_clear(sm_list *l);
+int sm_list_copy(sm_list *l, sm_val *out);                  /* an array value */
+int sm_list_contains(sm_list *l, sm_val v, bool *out);
+
+/* ---- Lock (threading.Lock, robust) -------------------------------------- */
+
+typedef struct sm_lock sm_lock;
+typedef struct sm_lock_opts { int reserved_; } sm_lock_opts;
+
+int sm_lock_open(sm_client *c, const char *name, int flags, const sm_lock_opts *opts,
+                 sm_lock **out);
+void sm_lock_close(sm_lock *l);
+
+/**
+ * sm_lock_acquire() - acquire, waiting up to @timeout_ms (SM_FOREVER, 0 =
+ * try).  SM_OK: acquired.  SM_EOWNERDEAD: acquired, but the previous owner's
+ * connection ended while holding it: the protected state may be
+ * inconsistent.  SM_ETIMEDOUT: not acquired.  Waiters are served in arrival
+ * order.  Not re-entrant: acquiring again from the owning thread waits.
+ */
+int sm_lock_acquire(sm_lock *l, int timeout_ms);
+
+/* sm_lock_release() - SM_ENOTOWNER if not held by this client and thread. */
+int sm_lock_release(sm_lock *l);
+
+/* sm_lock_locked() - whether anyone holds it. */
+int sm_lock_locked(sm_lock *l, bool *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,837 @@
+/* harness.c - spawn the real broker, child processes, raw protocol access. */
+#include "harness.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "errors.h"
+
+#define MAX_EXTRA_ARGS 16
+#define MAX_LIVE 8
+
+/* ---- small helpers -------------------------------------------------------- */
+
+int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int keyfile_write(const char *path, const void *key, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    /* fchmod: the umask must not decide the mode under test */
+    int ok = write(fd, key, len) == (ssize_t)len && fchmod(fd, mode) == 0;
+    return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* ---- the broker ----------------------------------------------------------- */
+
+/* Brokers started and not yet stopped: a failing test exits (Check calls
+ * exit() in its forked test process) and this cleans up after it. */
+static struct sm_broker *live[MAX_LIVE];
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void live_del(struct sm_broker *b)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] == b)
+            live[i] = NULL;
+}
+
+static void at_exit_cleanup(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        struct sm_broker *b = live[i];
+        if (!b)
+            continue;
+        live[i] = NULL;
+        fprintf(stderr, "harness: test ended with broker %d still running\n", (int)b->pid);
+        if (b->pid > 0) {
+            kill(b->pid, SIGKILL);
+            waitpid(b->pid, NULL, 0);
+        }
+        broker_dump_log(b);
+        remove_dir(b->dir);
+    }
+}
+
+static void live_add(struct sm_broker *b)
+{
+    static bool registered;
+    if (!registered) {
+        atexit(at_exit_cleanup);
+        registered = true;
+    }
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (!live[i] || live[i] == b) {
+            live[i] = b;
+            return;
+        }
+}
+
+int broker_init(struct sm_broker *b)
+{
+    uint8_t raw[32];
+    char hex[65];
+    if (b->dir[0])
+        return 0;
+    memset(b, 0, sizeof(*b));
+    snprintf(b->dir, sizeof(b->dir), "/tmp/sm-it-XXXXXX");
+    if (!mkdtemp(b->dir)) {
+        perror("harness: mkdtemp");
+        b->dir[0] = 0;
+        return -1;
+    }
+    snprintf(b->sockpath, sizeof(b->sockpath), "%s/syncmgrd.sock", b->dir);
+    snprintf(b->address, sizeof(b->address), "ipc://%s", b->sockpath);
+    snprintf(b->keyfile, sizeof(b->keyfile), "%s/authkey", b->dir);
+    snprintf(b->logfile, sizeof(b->logfile), "%s/broker.log", b->dir);
+
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+        perror("harness: /dev/urandom");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    hex[64] = '\n';
+    if (keyfile_write(b->keyfile, hex, sizeof(hex), 0600) < 0) {
+        perror("harness: writing the key file");
+        return -1;
+    }
+    live_add(b);
+    return 0;
+}
+
+/* reap() - true once the broker has exited (b->status set, pid cleared). */
+static bool reap(struct sm_broker *b)
+{
+    if (b->pid <= 0)
+        return true;
+    if (waitpid(b->pid, &b->status, WNOHANG) == b->pid) {
+        b->pid = 0;
+        return true;
+    }
+    return false;
+}
+
+static int spawn_broker(struct sm_broker *b, const char *const *extra, int nextra)
+{
+    const char *bin = getenv("SYNCMGRD");
+    const char *argv[10 + MAX_EXTRA_ARGS];
+    int n = 0;
+    if (!bin) {
+        fprintf(stderr, "harness: $SYNCMGRD is not set (run through ctest)\n");
+        return -1;
+    }
+    argv[n++] = bin;
+    argv[n++] = "--listen";
+    argv[n++] = b->address;
+    argv[n++] = "--authkey-file";
+    argv[n++] = b->keyfile;
+    argv[n++] = "--log-level";
+    argv[n++] = "info";
+    for (int i = 0; i < nextra; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+
+    int logfd = open(b->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (logfd < 0) {
+        perror("harness: broker log");
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("harness: fork");
+        close(logfd);
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(logfd, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        dprintf(logfd, "harness: exec %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    close(logfd);
+    b->pid = pid;
+    b->status = 0;
+    return 0;
+}
+
+int broker_start(struct sm_broker *b, ...)
+{
+    const char *extra[MAX_EXTRA_ARGS];
+    int nextra = 0;
+    va_list ap;
+    va_start(ap, b);
+    for (const char *a; (a = va_arg(ap, const char *));)
+        if (nextra < MAX_EXTRA_ARGS)
+            extra[nextra++] = a;
+    va_end(ap);
+
+    if (broker_init(b) < 0 || spawn_broker(b, extra, nextra) < 0)
+        return -1;
+    live_add(b);
+    int64_t give_up = mono_ms() + 10000;
+    while (mono_ms() < give_up) {
+        struct stat st;
+        if (reap(b)) {
+            fprintf(stderr, "harness: syncmgrd exited during start-up (wait status %#x)\n",
+                    (unsigned)b->status);
+            broker_dump_log(b);
+            return -1;
+        }
+        if (stat(b->sockpath, &st) == 0) {
+            sm_client *c = NULL;
+            if (sm_connect(&c, b->address, b->keyfile) == SM_OK) {
+                sm_disconnect(c);
+                return 0;
+            }
+        }
+        sleep_ms(20);
+    }
+    fprintf(stderr, "harness: syncmgrd did not answer within 10 s\n");
+    broker_kill(b, SIGKILL, 5000);
+    broker_dump_log(b);
+    return -1;
+}
+
+int broker_kill(struct sm_broker *b, int sig, int timeout_ms)
+{
+    if (reap(b))
+        return b->status;
+    kill(b->pid, sig);
+    int64_t give_up = mono_ms() + timeout_ms;
+    while (!reap(b)) {
+        if (mono_ms() >= give_up) {
+            fprintf(stderr, "harness: syncmgrd %d ignored signal %d for %d ms; SIGKILL\n",
+                    (int)b->pid, sig, timeout_ms);
+            kill(b->pid, SIGKILL);
+            waitpid(b->pid, &b->status, 0);
+            b->pid = 0;
+            break;
+        }
+        sleep_ms(5);
+    }
+    return b->status;
+}
+
+void broker_stop(struct sm_broker *b, bool check_status)
+{
+    int status = broker_kill(b, SIGTERM, 10000);
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (check_status && !ok)
+        broker_dump_log(b);
+    live_del(b);
+    remove_dir(b->dir);
+    b->dir[0] = 0;
+    if (check_status)
+        ck_assert_msg(ok, "syncmgrd wait status %#x (%s %d), expected exit 0", (unsigned)status,
+                      WIFSIGNALED(status) ? "signal" : "exit",
+                      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+bool broker_alive(struct sm_broker *b)
+{
+    return !reap(b) && kill(b->pid, 0) == 0;
+}
+
+int broker_connect(struct sm_broker *b, sm_client **out)
+{
+    return sm_connect(out, b->address, b->keyfile);
+}
+
+void broker_setenv(struct sm_broker *b)
+{
+    setenv("SYNCMGR_ADDRESS", b->address, 1);
+    setenv("SYNCMGR_AUTHKEY_FILE", b->keyfile, 1);
+}
+
+void broker_dump_log(struct sm_broker *b)
+{
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(b->logfile, "r");
+    fprintf(stderr, "---- %s ----\n", b->logfile);
+    if (f) {
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, n, stderr);
+        fclose(f);
+    }
+    fprintf(stderr, "---- end of broker log ----\n");
+}
+
+bool broker_log_contains(struct sm_broker *b, const char *needle)
+{
+    char line[4096];
+    bool found = false;
+    FILE *f = fopen(b->logfile, "r");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* ---- child processes ------------------------------------------------------ */
+
+#define CHILD_FLAG "--sm-child"
+
+void child_dispatch(int argc, char **argv, const struct child_prog *progs)
+{
+    if (argc < 3 || strcmp(argv[1], CHILD_FLAG) != 0)
+        return;
+    for (; progs->name; progs++)
+        if (!strcmp(progs->name, argv[2])) {
+            int rc = progs->fn(argc - 3, argv + 3);
+            fflush(NULL);
+            exit(rc);
+        }
+    fprintf(stderr, "harness: no child program %s\n", argv[2]);
+    exit(127);
+}
+
+pid_t child_spawn(int *in, int *out, const char *name, ...)
+{
+    const char *argv[4 + MAX_EXTRA_ARGS] = {"/proc/self/exe", CHILD_FLAG, name};
+    int n = 3, pin[2] = {-1, -1}, pout[2] = {-1, -1};
+    va_list ap;
+    va_start(ap, name);
+    for (const char *a; (a = va_arg(ap, const char *));)
+        if (n < 3 + MAX_EXTRA_ARGS)
+            argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+
+    /* O_CLOEXEC on every end: a child must not hold another child's pipe */
+    if ((in && pipe2(pin, O_CLOEXEC) < 0) || (out && pipe2(pout, O_CLOEXEC) < 0)) {
+        perror("harness: pipe2");
+        return -1;
+    }
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("harness: fork");
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        if (in)
+            dup2(pin[0], STDIN_FILENO);
+        if (out)
+            dup2(pout[1], STDOUT_FILENO);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (in) {
+        close(pin[0]);
+        *in = pin[1];
+    }
+    if (out) {
+        close(pout[1]);
+        *out = pout[0];
+    }
+    return pid;
+}
+
+pid_t child_fork(int (*fn)(void *), void *arg)
+{
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int rc = fn(arg);
+        fflush(NULL);
+        _exit(rc);
+    }
+    return pid;
+}
+
+int child_wait(pid_t pid, int timeout_ms)
+{
+    int status;
+    int64_t give_up = mono_ms() + timeout_ms;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            break;
+        if (got < 0 && errno != EINTR)
+            return -1;
+        if (mono_ms() >= give_up) {
+            fprintf(stderr, "harness: child %d still running after %d ms; SIGKILL\n", (int)pid,
+                    timeout_ms);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        sleep_ms(5);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- raw protocol --------------------------------------------------------- */
+
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    struct raw_conn *r = arg;
+    (void)p;
+    __atomic_add_fetch(ev == NNG_PIPE_EV_ADD_POST ? &r->pipes_added : &r->pipes_removed, 1,
+                       __ATOMIC_SEQ_CST);
+}
+
+static int load(const int *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+int raw_open(struct raw_conn *r, const char *address)
+{
+    nng_dialer d;
+    int rv;
+    memset(r, 0, sizeof(*r));
+    if ((rv = nng_req0_open(&r->sock)))
+        return rv;
+    r->open = true;
+    /* no resends, no reconnects: one request, one pipe, one session */
+    if ((rv = nng_socket_set_ms(r->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) ||
+        (rv = nng_socket_set_ms(r->sock, NNG_OPT_SENDTIMEO, 5000)) ||
+        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_event, r)) ||
+        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_event, r)) ||
+        (rv = nng_dialer_create(&d, r->sock, address)) ||
+        (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 3600 * 1000)) ||
+        (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 3600 * 1000)) ||
+        (rv = nng_dialer_start(d, 0))) {
+        raw_close(r);
+        return rv;
+    }
+    /* the pipe is announced a moment after the dial completes */
+    for (int i = 0; i < 1000 && load(&r->pipes_added) == 0; i++)
+        sleep_ms(2);
+    return 0;
+}
+
+void raw_close(struct raw_conn *r)
+{
+    if (r->open)
+        nng_close(r->sock);
+    r->open = false;
+}
+
+static void aio_done(void *arg)
+{
+    __atomic_store_n((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int timeout_ms,
+                         nng_msg **reply)
+{
+    nng_msg *m;
+    nng_aio *aio;
+    int done = 0;
+    int removed = load(&r->pipes_removed);
+    if (reply)
+        *reply = NULL;
+    if (removed >= load(&r->pipes_added))
+        return RAW_DROPPED;
+    if (nng_msg_alloc(&m, 0) || nng_msg_append(m, buf, len))
+        return RAW_ERROR;
+    if (nng_aio_alloc(&aio, aio_done, &done)) {
+        nng_msg_free(m);
+        return RAW_ERROR;
+    }
+    if (nng_sendmsg(r->sock, m, 0)) {
+        nng_msg_free(m);
+        nng_aio_free(aio);
+        return load(&r->pipes_removed) > removed ? RAW_DROPPED : RAW_ERROR;
+    }
+    nng_aio_set_timeout(aio, timeout_ms);
+    nng_recv_aio(r->sock, aio);
+    /* wait for the reply, but notice at once when the broker drops the pipe */
+    while (!load(&done)) {
+        if (load(&r->pipes_removed) > removed) {
+            nng_aio_cancel(aio);
+            break;
+        }
+        sleep_ms(2);
+    }
+    nng_aio_wait(aio);
+    int rv = nng_aio_result(aio);
+    enum raw_result res = rv == 0               ? RAW_REPLY
+                          : rv == NNG_ETIMEDOUT ? RAW_TIMEOUT
+                          : load(&r->pipes_removed) > removed ? RAW_DROPPED
+                                                              : RAW_ERROR;
+    if (rv == 0) {
+        m = nng_aio_get_msg(aio);
+        if (reply)
+            *reply = m;
+        else
+            nng_msg_free(m);
+    }
+    nng_aio_free(aio);
+    return res;
+}
+
+int raw_status(nng_msg *reply, mp_reader *rest, uint32_t *nfields)
+{
+    int status;
+    mp_reader r;
+    uint32_t n;
+    if (reply_decode(nng_msg_body(reply), nng_msg_len(reply), &status, &r, &n) != SM_OK)
+        return -1;
+    if (rest)
+        *rest = r;
+    if (nfields)
+        *nfields = n;
+    return status;
+}
+
+int raw_request(struct raw_conn *r, const msgpack_sbuffer *req, nng_msg **reply)
+{
+    nng_msg *m;
+    if (reply)
+        *reply = NULL;
+    switch (raw_call(r, req->data, req->size, 5000, &m)) {
+    case RAW_REPLY:
+        break;
+    case RAW_DROPPED:
+        return -2;
+    default:
+        return -3;
+    }
+    int status = raw_status(m, NULL, NULL);
+    if (reply)
+        *reply = m;
+    else
+        nng_msg_free(m);
+    return status;
+}
+
+/* read_key() - the key bytes as the broker reads them, mode not checked. */
+static int read_key(const char *path, uint8_t *key, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, key, SM_KEY_MAX + 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    if (n > 0 && key[n - 1] == '\n')
+        n--;
+    *len = (size_t)n;
+    return 0;
+}
+
+int raw_handshake(struct raw_conn *r, const char *keyfile)
+{
+    uint8_t key[SM_KEY_MAX + 1], cnonce[SM_NONCE_LEN], proof[SM_MAC_LEN];
+    const void *bnonce;
+    uint32_t blen, nf;
+    size_t keylen;
+    nng_msg *m;
+    mp_reader rest;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+
+    if (auth_init() || read_key(keyfile, key, &keylen) < 0)
+        return -3;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint64(&pk, SMOP_hello);
+    msgpack_pack_uint64(&pk, SM_PROTO_VERSION);
+    msgpack_pack_str_with_body(&pk, "harness", 7);
+    int st = raw_request(r, &sb, &m);
+    msgpack_sbuffer_destroy(&sb);
+    if (st != SM_OK)
+        goto out;
+    if (raw_status(m, &rest, &nf) != SM_OK || nf < 1 || mp_read_bin(&rest, &bnonce, &blen) ||
+        blen != SM_NONCE_LEN) {
+        nng_msg_free(m);
+        return SM_EPROTO;
+    }
+    uint8_t bn[SM_NONCE_LEN];
+    memcpy(bn, bnonce, SM_NONCE_LEN);
+    nng_msg_free(m);
+
+    auth_nonce(cnonce);
+    auth_proof(key, keylen, AUTH_CLIENT, bn, cnonce, proof);
+    msgpack_sbuffer_init(&sb);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint64(&pk, SMOP_auth);
+    msgpack_pack_bin_with_body(&pk, proof, SM_MAC_LEN);
+    msgpack_pack_bin_with_body(&pk, cnonce, SM_NONCE_LEN);
+    st = raw_request(r, &sb, &m);
+    msgpack_sbuffer_destroy(&sb);
+    if (st != SM_OK)
+        goto out;
+    const void *bproof;
+    uint32_t plen;
+    auth_proof(key, keylen, AUTH_BROKER, bn, cnonce, proof);
+    if (raw_status(m, &rest, &nf) != SM_OK || nf < 1 || mp_read_bin(&rest, &bproof, &plen) ||
+        !auth_check(proof, bproof, plen))
+        st = SM_EAUTH; /* the broker did not prove it has the key */
+    nng_msg_free(m);
+out:
+    memset(key, 0, sizeof(key));
+    return st;
+}
+
+long raw_ls_waiters(struct raw_conn *r, const char *name)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    nng_msg *m;
+    mp_reader rest;
+    uint32_t nf, nrows, ncols;
+    long waiters = -1;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_uint64(&pk, SMOP_ls);
+    int st = raw_request(r, &sb, &m);
+    msgpack_sbuffer_destroy(&sb);
+    if (st != SM_OK) {
+        if (m)
+            nng_msg_free(m);
+        return -1;
+    }
+    raw_status(m, &rest, &nf);
+    if (nf < 1 || mp_read_array(&rest, &nrows))
+        goto out;
+    /* row: [name, type, size, waiters, holder pid|nil, temp, created_ms] */
+    for (uint32_t i = 0; i < nrows; i++) {
+        const char *s;
+        uint32_t slen;
+        const uint8_t *raw;
+        size_t rawlen;
+        uint64_t w;
+        if (mp_read_array(&rest, &ncols) || ncols < 4 || mp_read_str(&rest, &s, &slen) ||
+            mp_read_raw(&rest, &raw, &rawlen) || mp_read_raw(&rest, &raw, &rawlen) ||
+            mp_read_uint(&rest, &w))
+            goto out;
+        if (slen == strlen(name) && !memcmp(s, name, slen)) {
+            waiters = (long)w;
+            goto out;
+        }
+        for (uint32_t k = 4; k < ncols; k++)
+            if (mp_read_raw(&rest, &raw, &rawlen))
+                goto out;
+    }
+out:
+    nng_msg_free(m);
+    return waiters;
+}
+
+/* ---- val_repr ------------------------------------------------------------- */
+
+struct text {
+    char *buf;
+    size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (t->len < t->cap) {
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        t->len += n > 0 ? (size_t)n : 0;
+        if (t->len >= t->cap)
+            t->len = t->cap - 1;
+    }
+    va_end(ap);
+}
+
+static void put_bytes(struct text *t, const char *prefix, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    put(t, "%s'", prefix);
+    for (size_t i = 0; i < n; i++)
+        put(t, s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'' && s[i] != '\\' ? "%c" : "\\x%02x",
+            s[i]);
+    put(t, "'");
+}
+
+static void put_float(struct text *t, double f)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%.17g", f);
+    put(t, "%s%s", tmp, strpbrk(tmp, ".eninf") ? "" : ".0");
+}
+
+static int repr_mp(struct text *t, mp_reader *r)
+{
+    uint32_t n;
+    int64_t i;
+    uint64_t u;
+    double f;
+    bool b;
+    const char *s;
+    const void *p;
+    switch (mp_peek(r)) {
+    case MP_NIL:
+        put(t, "None");
+        return mp_read_nil(r);
+    case MP_BOOL:
+        put(t, mp_read_bool(r, &b) ? "?" : b ? "True" : "False");
+        return 0;
+    case MP_UINT:
+        if (mp_read_uint(r, &u))
+            return -1;
+        put(t, "%llu", (unsigned long long)u);
+        return 0;
+    case MP_INT:
+        if (mp_read_int(r, &i))
+            return -1;
+        put(t, "%lld", (long long)i);
+        return 0;
+    case MP_FLOAT:
+        if (mp_read_double(r, &f))
+            return -1;
+        put_float(t, f);
+        return 0;
+    case MP_STR:
+        if (mp_read_str(r, &s, &n))
+            return -1;
+        put_bytes(t, "", s, n);
+        return 0;
+    case MP_BIN:
+        if (mp_read_bin(r, &p, &n))
+            return -1;
+        put_bytes(t, "b", p, n);
+        return 0;
+    case MP_ARRAY:
+        if (mp_read_array(r, &n))
+            return -1;
+        put(t, "[");
+        for (uint32_t k = 0; k < n; k++) {
+            put(t, k ? ", " : "");
+            if (repr_mp(t, r))
+                return -1;
+        }
+        put(t, "]");
+        return 0;
+    case MP_MAP:
+        if (mp_read_map(r, &n))
+            return -1;
+        put(t, "{");
+        for (uint32_t k = 0; k < n; k++) {
+            put(t, k ? ", " : "");
+            if (repr_mp(t, r))
+                return -1;
+            put(t, ": ");
+            if (repr_mp(t, r))
+                return -1;
+        }
+        put(t, "}");
+        return 0;
+    default: {
+        const uint8_t *raw;
+        size_t len;
+        put(t, "<ext>");
+        return mp_read_raw(r, &raw, &len);
+    }
+    }
+}
+
+const char *val_repr(const sm_val *v)
+{
+    static __thread char buf[65536];
+    struct text t = {buf, 0, sizeof(buf)};
+    buf[0] = 0;
+    switch (v->type) {
+    case SM_V_NIL:
+        put(&t, "None");
+        break;
+    case SM_V_BOOL:
+        put(&t, v->v.b ? "True" : "False");
+        break;
+    case SM_V_INT:
+        put(&t, "%lld", (long long)v->v.i);
+        break;
+    case SM_V_UINT:
+        put(&t, "%llu", (unsigned long long)v->v.u);
+        break;
+    case SM_V_F64:
+        put_float(&t, v->v.f);
+        break;
+    case SM_V_STR:
+        put_bytes(&t, "", v->v.buf.ptr, v->v.buf.len);
+        break;
+    case SM_V_BIN:
+        put_bytes(&t, "b", v->v.buf.ptr, v->v.buf.len);
+        break;
+    case SM_V_MSGPACK: {
+        mp_reader r;
+        if (mp_validate(v->v.buf.ptr, v->v.buf.len, SM_MAX_DEPTH + 1) != SM_OK) {
+            put(&t, "<malformed msgpack>");
+            break;
+        }
+        mp_reader_init(&r, v->v.buf.ptr, v->v.buf.len);
+        if (repr_mp(&t, &r))
+            put(&t, "<unreadable msgpack>");
+        break;
+    }
+    default:
+        put(&t, "<type %d>", (int)v->type);
+    }
+    return buf;
+}

@@ -1,0 +1,10 @@
+# Integration tests: the real syncmgrd ($SYNCMGRD) on a scratch ipc:// socket,
+# real client processes.  Every program links the harness (tests/harness.c),
+# which speaks the wire protocol itself for raw-socket cases: hence sm_proto
+# (codec, auth) and nng next to the client library.
+set(SM_IT_LIBS syncmgr_static sm_proto nng::nng Threads::Threads)
+
+sm_add_test(it_basic SOURCES integration/test_basic.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 120)
+sm_add_test(it_auth SOURCES integration/test_auth.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 120)
+sm_add_test(it_lock SOURCES integration/test_lock.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
+sm_add_test(it_hostile SOURCES integration/test_hostile.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)

@@ -39,8 +39,13 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
     if (reply_begin(&c.rep))
         return SM_ENOMEM;
     int rc = frame_decode(buf, len, core->limits.max_depth, &f);
-    if (rc == SM_OK)
+    if (rc == SM_OK) {
         rc = check(&c);
+    } else if (!sess->authed) {
+        /* a peer without the key learns nothing, not even the op table */
+        sess->auth_failures++;
+        rc = SM_EAUTH;
+    }
     if (rc == SM_OK)
         rc = handlers[f.opcode](&c);
     if (rc == SM_PARKED) {

@@ -25,7 +25,8 @@ int auth_init(void);
  * auth_load_key() - read an authkey file: the bytes, one trailing newline
  * stripped, at least SM_KEY_MIN of them.  Refuses a file that is not a
  * regular file, is writable by group or others, or readable by others.
- * On failure returns SM_EAUTH/SM_EIO and writes a one-line reason to @why.
+ * On failure returns SM_ENOENT (missing), SM_EAUTH (mode, type or length),
+ * SM_EIO or SM_ENOMEM, and writes a one-line reason to @why.
  * Caller frees *key with auth_free_key().
  */
 int auth_load_key(const char *path, uint8_t **key, size_t *len, char *why, size_t whylen);

@@ -455,13 +455,20 @@ int raw_open(struct raw_conn *r, const char *address)
         (rv = nng_dialer_create(&d, r->sock, address)) ||
         (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 3600 * 1000)) ||
         (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 3600 * 1000)) ||
-        (rv = nng_dialer_start(d, 0))) {
+        (rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK))) {
         raw_close(r);
         return rv;
     }
-    /* the pipe is announced a moment after the dial completes */
-    for (int i = 0; i < 1000 && load(&r->pipes_added) == 0; i++)
+    /* not a blocking dial: a broker that accepts but never negotiates
+     * must fail the test, not hang it */
+    int64_t give_up = mono_ms() + 5000;
+    while (load(&r->pipes_added) == 0) {
+        if (mono_ms() >= give_up) {
+            raw_close(r);
+            return NNG_ETIMEDOUT;
+        }
         sleep_ms(2);
+    }
     return 0;
 }
 

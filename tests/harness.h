@@ -139,7 +139,8 @@ enum raw_result {
     RAW_ERROR,     /* local failure (send failed, ...) */
 };
 
-/* raw_open() - dial @address (no automatic reconnect). Returns 0 or an nng error. */
+/* raw_open() - dial @address (no automatic reconnect) and wait up to 5 s for
+ * the pipe.  Returns 0 or an nng error (NNG_ETIMEDOUT: no pipe). */
 int raw_open(struct raw_conn *r, const char *address);
 void raw_close(struct raw_conn *r);
 

@@ -52,7 +52,14 @@ static void still_good(const char *after)
     sm_client *c;
     sm_dict *d;
     sm_val v = {0};
+    struct raw_conn r;
     ck_assert_msg(broker_alive(&broker), "syncmgrd died after %s", after);
+    /* first with time limits: a wedged listener must fail, not hang, the test */
+    ck_assert_msg(raw_open(&r, broker.address) == 0,
+                  "after %s: the broker no longer completes new connections", after);
+    ck_assert_msg(raw_handshake(&r, broker.keyfile) == SM_OK,
+                  "after %s: the handshake on a new connection fails", after);
+    raw_close(&r);
     ck_sm(sm_dict_incr(good, sm_str("n"), 1, &r), SM_OK);
     ck_assert_int_eq(r, ++good_count);
     ck_sm(broker_connect(&broker, &c), SM_OK);
@@ -471,14 +478,21 @@ START_TEST(test_unix_garbage)
     close(fd);
     still_good("hand-framed requests");
 
-    /* connections that say nothing, or half a header, and go */
-    for (int i = 0; i < 200; i++) {
-        fd = unix_connect();
+}
+END_TEST
+
+/* Peers that go away during nng's SP header exchange.  nng 1.5.2 has a bug
+ * here (nanomsg/nng#1518, fixed in 1.6.0): the listener stops completing new
+ * connections -- this test fails until the broker has a fixed nng. */
+START_TEST(test_unix_gone_early)
+{
+    for (int i = 0; i < 50; i++) {
+        int fd = unix_connect();
         if (i % 2)
             send_all(fd, sp_req, 1 + i % 7);
         close(fd);
     }
-    still_good("200 short connections");
+    still_good("50 connections closed during the SP header exchange");
 }
 END_TEST
 
@@ -496,6 +510,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_oversized);
     tcase_add_test(tc, test_random_frames);
     tcase_add_test(tc, test_unix_garbage);
+    tcase_add_test(tc, test_unix_gone_early);
     suite_add_tcase(s, tc);
 
     SRunner *sr = srunner_create(s);

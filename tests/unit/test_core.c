@@ -1,0 +1,363 @@
+/*
+ * test_core.c - the broker core without a network: dispatch checks,
+ * registry (open flags, types, temp objects), the lock's parked waiters,
+ * deadlines and dead sessions.  Replies of parked requests are caught by
+ * the core's send_reply hook.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "core.h"
+#include "wait.h"
+
+#define MAXSENT 4096
+
+/* Replies sent for parked requests, in order: (request tag, status). */
+static struct sent {
+    intptr_t tag;
+    int status;
+} sent[MAXSENT];
+static size_t nsent;
+
+static void catch_reply(void *req, nng_msg *msg, void *arg)
+{
+    int status;
+    mp_reader r;
+    uint32_t n;
+    (void)arg;
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_int_eq(reply_decode(nng_msg_body(msg), nng_msg_len(msg), &status, &r, &n), SM_OK);
+    ck_assert_uint_lt(nsent, MAXSENT);
+    sent[nsent++] = (struct sent){(intptr_t)req, status};
+    nng_msg_free(msg);
+}
+
+static struct core core;
+
+static void setup(void)
+{
+    core_init(&core);
+    core.send_reply = catch_reply;
+    static const uint8_t key[16] = "0123456789abcdef";
+    core.key = key;
+    core.keylen = sizeof(key);
+    nsent = 0;
+}
+
+static void teardown(void)
+{
+    core_deinit(&core);
+}
+
+static struct session *authed(uint32_t pipe)
+{
+    struct session *s = session_new(&core, pipe, 100 + (int)pipe, 1000, 1000);
+    ck_assert_ptr_nonnull(s);
+    s->authed = true;
+    return s;
+}
+
+/*
+ * call() - pack [opcode, fields...] from @fmt (u uint, i int, s str, n nil)
+ * and dispatch it from @s with request tag @tag.  Returns the status, or
+ * SM_PARKED; *result gets the first field (a uint or bool) when non-NULL.
+ */
+static int call(struct session *s, intptr_t tag, uint64_t *result, unsigned opcode,
+                const char *fmt, ...)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    va_list ap;
+    nng_msg *out;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 1 + strlen(fmt));
+    msgpack_pack_uint64(&pk, opcode);
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p; p++) {
+        if (*p == 'u')
+            msgpack_pack_uint64(&pk, va_arg(ap, uint64_t));
+        else if (*p == 'i')
+            msgpack_pack_int64(&pk, va_arg(ap, int64_t));
+        else if (*p == 's') {
+            const char *str = va_arg(ap, const char *);
+            msgpack_pack_str_with_body(&pk, str, strlen(str));
+        } else
+            msgpack_pack_nil(&pk);
+    }
+    va_end(ap);
+    int rc = dispatch(&core, s, sb.data, sb.size, (void *)tag, &out);
+    msgpack_sbuffer_destroy(&sb);
+    if (rc == SM_PARKED) {
+        ck_assert_ptr_null(out);
+        return rc;
+    }
+    ck_assert_ptr_nonnull(out);
+    int status;
+    mp_reader r;
+    uint32_t n;
+    ck_assert_int_eq(reply_decode(nng_msg_body(out), nng_msg_len(out), &status, &r, &n), SM_OK);
+    ck_assert_int_eq(status, rc);
+    if (result && n > 0 && mp_peek(&r) == MP_BOOL) {
+        bool b;
+        ck_assert_int_eq(mp_read_bool(&r, &b), SM_OK);
+        *result = b;
+    } else if (result && n > 0) {
+        ck_assert_int_eq(mp_read_uint(&r, result), SM_OK);
+    }
+    nng_msg_free(out);
+    return rc;
+}
+
+static uint64_t open_obj(struct session *s, const char *name, unsigned type, unsigned flags)
+{
+    uint64_t h = 0;
+    ck_assert_int_eq(call(s, 0, &h, SMOP_open, "suu", name, (uint64_t)type, (uint64_t)flags),
+                     SM_OK);
+    return h;
+}
+
+static int acquire(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, uint64_t tid)
+{
+    return call(s, tag, NULL, SMOP_lock_acquire, "uiu", h, timeout, tid);
+}
+
+static int release(struct session *s, uint64_t h, uint64_t tid)
+{
+    return call(s, 0, NULL, SMOP_lock_release, "uu", h, tid);
+}
+
+START_TEST(unauthenticated_gets_eauth_then_closed)
+{
+    struct session *s = session_new(&core, 1, 1, 1, 1);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_ping, ""), SM_EAUTH);
+    /* garbage and unknown opcodes tell an unauthenticated peer nothing */
+    nng_msg *out;
+    ck_assert_int_eq(dispatch(&core, s, "\xc1", 1, NULL, &out), SM_EAUTH);
+    nng_msg_free(out);
+    /* the third failure asks the transport to close the pipe */
+    ck_assert_int_eq(dispatch(&core, s, "\x91\x7f", 2, NULL, &out), SM_EAUTH);
+    ck_assert_ptr_null(out);
+}
+END_TEST
+
+START_TEST(open_flags_and_types)
+{
+    struct session *s = authed(1);
+    uint64_t h;
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_DICT, (uint64_t)0),
+                     SM_ENOENT);
+    h = open_obj(s, "d", SM_T_DICT, OPEN_CREATE);
+    ck_assert_uint_eq(open_obj(s, "d", SM_T_DICT, 0), h);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_DICT,
+                          (uint64_t)(OPEN_CREATE | OPEN_EXCL)), SM_EEXIST);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_LIST,
+                          (uint64_t)OPEN_CREATE), SM_ETYPE);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "", (uint64_t)SM_T_DICT,
+                          (uint64_t)OPEN_CREATE), SM_EINVAL);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "a\nb", (uint64_t)SM_T_DICT,
+                          (uint64_t)OPEN_CREATE), SM_EINVAL);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "x", (uint64_t)SM_T_DICT,
+                          (uint64_t)0x8), SM_EINVAL);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "x", (uint64_t)99,
+                          (uint64_t)OPEN_CREATE), SM_EINVAL);
+    /* a handle of the wrong type, and a handle after unlink */
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_list_len, "u", h), SM_ETYPE);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_dict_len, "u", h), SM_OK);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_OK);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_dict_len, "u", h), SM_ENOENT);
+    ck_assert_int_eq(call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_ENOENT);
+    /* a new object of the same name has a new handle */
+    ck_assert_uint_ne(open_obj(s, "d", SM_T_DICT, OPEN_CREATE), h);
+}
+END_TEST
+
+START_TEST(temp_objects_go_with_their_last_session)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP);
+    ck_assert_uint_eq(open_obj(b, "t", SM_T_LIST, 0), h);
+    session_end(&core, a);
+    ck_assert_ptr_nonnull(registry_find(&core, h));
+    session_end(&core, b);
+    ck_assert_ptr_null(registry_find(&core, h));
+    /* close drops the reference too */
+    struct session *c = authed(3);
+    h = open_obj(c, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP);
+    ck_assert_int_eq(call(c, 0, NULL, SMOP_close, "u", h), SM_OK);
+    ck_assert_ptr_null(registry_find(&core, h));
+}
+END_TEST
+
+START_TEST(lock_try_owner_and_release)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    uint64_t locked;
+    ck_assert_int_eq(acquire(a, 0, h, 0, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_ETIMEDOUT);
+    ck_assert_int_eq(release(b, h, 1), SM_ENOTOWNER);
+    ck_assert_int_eq(release(a, h, 2), SM_ENOTOWNER); /* another thread of a */
+    ck_assert_int_eq(release(a, h, 1), SM_OK);
+    ck_assert_int_eq(release(a, h, 1), SM_ENOTOWNER);
+    ck_assert_int_eq(call(a, 0, &locked, SMOP_lock_locked, "u", h), SM_OK);
+    ck_assert_uint_eq(locked, 0);
+    ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, &locked, SMOP_lock_locked, "u", h), SM_OK);
+    ck_assert_uint_eq(locked, 1);
+    ck_assert_int_eq(nsent, 0);
+}
+END_TEST
+
+START_TEST(lock_waiters_served_fifo)
+{
+    struct session *a = authed(1);
+    struct session *w[50];
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    for (int i = 0; i < 50; i++) {
+        w[i] = authed(10 + (uint32_t)i);
+        ck_assert_int_eq(acquire(w[i], 100 + i, h, i % 2 ? -1 : 60000, 7), SM_PARKED);
+    }
+    ck_assert_uint_eq(core.nparked, 50);
+    ck_assert_int_eq(release(a, h, 1), SM_OK);
+    for (int i = 0; i < 50; i++) {
+        ck_assert_uint_eq(nsent, (size_t)i + 1);
+        ck_assert_int_eq(sent[i].tag, 100 + i);
+        ck_assert_int_eq(sent[i].status, SM_OK);
+        ck_assert_int_eq(release(w[i], h, 7), SM_OK);
+    }
+    ck_assert_uint_eq(core.nparked, 0);
+    ck_assert_uint_eq(core.nheap, 0);
+}
+END_TEST
+
+START_TEST(lock_deadline_expires)
+{
+    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 1, h, 1000, 1), SM_PARKED);
+    ck_assert_int_eq(acquire(c, 2, h, 50, 1), SM_PARKED);
+    int64_t t0 = now_ms();
+    ck_assert_int_le(wait_next_deadline(&core), t0 + 50);
+    wait_expire(&core, t0 + 10);
+    ck_assert_uint_eq(nsent, 0);
+    wait_expire(&core, t0 + 60);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].tag, 2);
+    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
+    /* the remaining waiter still gets the lock on release */
+    ck_assert_int_eq(release(a, h, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 2);
+    ck_assert_int_eq(sent[1].tag, 1);
+    ck_assert_int_eq(sent[1].status, SM_OK);
+    ck_assert_int_eq(wait_next_deadline(&core), -1);
+}
+END_TEST
+
+START_TEST(dead_owner_abandons_lock)
+{
+    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 1, h, -1, 1), SM_PARKED);
+    session_end(&core, a);
+    /* the waiter gets it, told that the owner died */
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].status, SM_EOWNERDEAD);
+    ck_assert_int_eq(release(b, h, 1), SM_OK);
+    ck_assert_int_eq(acquire(c, 0, h, 0, 1), SM_OK); /* reported once only */
+    /* no waiter: the next acquirer is told */
+    session_end(&core, c);
+    ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_EOWNERDEAD);
+}
+END_TEST
+
+START_TEST(dead_waiter_is_dropped)
+{
+    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 1, h, 5000, 1), SM_PARKED);
+    ck_assert_int_eq(acquire(c, 2, h, -1, 1), SM_PARKED);
+    session_end(&core, b);
+    ck_assert_uint_eq(nsent, 1); /* b's reply: ECONN, to nobody */
+    ck_assert_int_eq(sent[0].status, SM_ECONN);
+    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_int_eq(release(a, h, 1), SM_OK);
+    ck_assert_int_eq(sent[1].tag, 2);
+    ck_assert_int_eq(sent[1].status, SM_OK);
+}
+END_TEST
+
+START_TEST(unlink_wakes_waiters_with_enoent)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 1, h, 5000, 1), SM_PARKED);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "l"), SM_OK);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].status, SM_ENOENT);
+    ck_assert_uint_eq(core.nparked, 0);
+    session_end(&core, a); /* its hold on the gone lock was dropped */
+}
+END_TEST
+
+START_TEST(parked_limit)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    core.limits.max_parked = 2;
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(acquire(b, 1, h, -1, 1), SM_PARKED);
+    ck_assert_int_eq(acquire(b, 2, h, -1, 2), SM_PARKED);
+    ck_assert_int_eq(acquire(b, 3, h, -1, 3), SM_ELIMIT);
+}
+END_TEST
+
+START_TEST(shutdown_replies_to_every_waiter)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(acquire(b, i, h, i % 2 ? 100000 : -1, (uint64_t)i + 2), SM_PARKED);
+    wait_cancel_all(&core, SM_ESHUTDOWN);
+    ck_assert_uint_eq(nsent, 10);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(sent[i].status, SM_ESHUTDOWN);
+    ck_assert_uint_eq(core.nheap, 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, unauthenticated_gets_eauth_then_closed);
+    tcase_add_test(tc, open_flags_and_types);
+    tcase_add_test(tc, temp_objects_go_with_their_last_session);
+    tcase_add_test(tc, lock_try_owner_and_release);
+    tcase_add_test(tc, lock_waiters_served_fifo);
+    tcase_add_test(tc, lock_deadline_expires);
+    tcase_add_test(tc, dead_owner_abandons_lock);
+    tcase_add_test(tc, dead_waiter_is_dropped);
+    tcase_add_test(tc, unlink_wakes_waiters_with_enoent);
+    tcase_add_test(tc, parked_limit);
+    tcase_add_test(tc, shutdown_replies_to_every_waiter);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

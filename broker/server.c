@@ -200,6 +200,14 @@ static void work_cb(void *arg)
     }
 }
 
+/* peer_id() - an SO_PEERCRED figure of an ipc pipe (nng 1.5.2 gives them
+ * as uint64), or -1 on other transports. */
+static int peer_id(nng_pipe pipe, const char *opt)
+{
+    uint64_t v;
+    return nng_pipe_get_uint64(pipe, opt, &v) == 0 ? (int)v : -1;
+}
+
 /* pipe_cb() - sessions begin before the pipe can deliver (ADD_PRE); their
  * end is queued for the main loop, which may send replies (REM_POST must
  * not touch the socket). */
@@ -208,10 +216,8 @@ static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
     struct server *srv = arg;
     uint32_t id = (uint32_t)nng_pipe_id(pipe);
     if (ev == NNG_PIPE_EV_ADD_PRE) {
-        int pid = -1, uid = -1, gid = -1;
-        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_PID, &pid);
-        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_UID, &uid);
-        nng_pipe_get_int(pipe, NNG_OPT_IPC_PEER_GID, &gid);
+        int pid = peer_id(pipe, NNG_OPT_IPC_PEER_PID), uid = peer_id(pipe, NNG_OPT_IPC_PEER_UID),
+            gid = peer_id(pipe, NNG_OPT_IPC_PEER_GID);
         pthread_mutex_lock(&srv->core->lock);
         struct session *s = session_new(srv->core, id, pid, uid, gid);
         pthread_mutex_unlock(&srv->core->lock);

@@ -428,9 +428,9 @@ int child_wait(pid_t pid, int timeout_ms)
 
 static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-    struct raw_conn *r = arg;
+    struct raw_pipes *pipes = arg;
     (void)p;
-    __atomic_add_fetch(ev == NNG_PIPE_EV_ADD_POST ? &r->pipes_added : &r->pipes_removed, 1,
+    __atomic_add_fetch(ev == NNG_PIPE_EV_ADD_POST ? &pipes->added : &pipes->removed, 1,
                        __ATOMIC_SEQ_CST);
 }
 
@@ -444,14 +444,19 @@ int raw_open(struct raw_conn *r, const char *address)
     nng_dialer d;
     int rv;
     memset(r, 0, sizeof(*r));
-    if ((rv = nng_req0_open(&r->sock)))
+    if (!(r->pipes = calloc(1, sizeof(*r->pipes))))
+        return NNG_ENOMEM;
+    if ((rv = nng_req0_open(&r->sock))) {
+        free(r->pipes);
+        r->pipes = NULL;
         return rv;
+    }
     r->open = true;
     /* no resends, no reconnects: one request, one pipe, one session */
     if ((rv = nng_socket_set_ms(r->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) ||
         (rv = nng_socket_set_ms(r->sock, NNG_OPT_SENDTIMEO, 5000)) ||
-        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_event, r)) ||
-        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_event, r)) ||
+        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_event, r->pipes)) ||
+        (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_event, r->pipes)) ||
         (rv = nng_dialer_create(&d, r->sock, address)) ||
         (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 3600 * 1000)) ||
         (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 3600 * 1000)) ||
@@ -462,7 +467,7 @@ int raw_open(struct raw_conn *r, const char *address)
     /* not a blocking dial: a broker that accepts but never negotiates
      * must fail the test, not hang it */
     int64_t give_up = mono_ms() + 5000;
-    while (load(&r->pipes_added) == 0) {
+    while (load(&r->pipes->added) == 0) {
         if (mono_ms() >= give_up) {
             raw_close(r);
             return NNG_ETIMEDOUT;
@@ -474,9 +479,17 @@ int raw_open(struct raw_conn *r, const char *address)
 
 void raw_close(struct raw_conn *r)
 {
-    if (r->open)
-        nng_close(r->sock);
+    if (r->open) {
+        nng_close(r->sock); /* no pipe callbacks after this */
+        free(r->pipes);
+        r->pipes = NULL;
+    }
     r->open = false;
+}
+
+int raw_pipes_removed(const struct raw_conn *r)
+{
+    return r->open ? load(&r->pipes->removed) : 0;
 }
 
 static void aio_done(void *arg)
@@ -490,10 +503,10 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     nng_msg *m;
     nng_aio *aio;
     int done = 0;
-    int removed = load(&r->pipes_removed);
+    int removed = load(&r->pipes->removed);
     if (reply)
         *reply = NULL;
-    if (removed >= load(&r->pipes_added))
+    if (removed >= load(&r->pipes->added))
         return RAW_DROPPED;
     if (nng_msg_alloc(&m, 0) || nng_msg_append(m, buf, len))
         return RAW_ERROR;
@@ -504,13 +517,13 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     if (nng_sendmsg(r->sock, m, 0)) {
         nng_msg_free(m);
         nng_aio_free(aio);
-        return load(&r->pipes_removed) > removed ? RAW_DROPPED : RAW_ERROR;
+        return load(&r->pipes->removed) > removed ? RAW_DROPPED : RAW_ERROR;
     }
     nng_aio_set_timeout(aio, timeout_ms);
     nng_recv_aio(r->sock, aio);
     /* wait for the reply, but notice at once when the broker drops the pipe */
     while (!load(&done)) {
-        if (load(&r->pipes_removed) > removed) {
+        if (load(&r->pipes->removed) > removed) {
             nng_aio_cancel(aio);
             break;
         }
@@ -520,7 +533,7 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     int rv = nng_aio_result(aio);
     enum raw_result res = rv == 0               ? RAW_REPLY
                           : rv == NNG_ETIMEDOUT ? RAW_TIMEOUT
-                          : load(&r->pipes_removed) > removed ? RAW_DROPPED
+                          : load(&r->pipes->removed) > removed ? RAW_DROPPED
                                                               : RAW_ERROR;
     if (rv == 0) {
         m = nng_aio_get_msg(aio);

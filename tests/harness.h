@@ -129,7 +129,11 @@ int child_wait(pid_t pid, int timeout_ms);
 struct raw_conn {
     nng_socket sock;
     bool open;
-    int pipes_added, pipes_removed; /* atomically updated pipe events */
+    /* pipe event counts, updated by nng's threads: on the heap, so that a
+     * socket a test forgets to close never writes into a dead stack frame */
+    struct raw_pipes {
+        int added, removed;
+    } *pipes;
 };
 
 enum raw_result {
@@ -143,6 +147,9 @@ enum raw_result {
  * the pipe.  Returns 0 or an nng error (NNG_ETIMEDOUT: no pipe). */
 int raw_open(struct raw_conn *r, const char *address);
 void raw_close(struct raw_conn *r);
+
+/* raw_pipes_removed() - how many pipes of @r the broker has closed. */
+int raw_pipes_removed(const struct raw_conn *r);
 
 /**
  * raw_call() - send @len bytes as one message and wait up to @timeout_ms

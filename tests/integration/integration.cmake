@@ -8,3 +8,6 @@ sm_add_test(it_basic SOURCES integration/test_basic.c harness.c LIBS ${SM_IT_LIB
 sm_add_test(it_auth SOURCES integration/test_auth.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 120)
 sm_add_test(it_lock SOURCES integration/test_lock.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
 sm_add_test(it_hostile SOURCES integration/test_hostile.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
+sm_add_test(it_examples SOURCES integration/test_examples.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 240)
+# the examples are run from $SM_EXAMPLES_DIR: build them with the test
+add_dependencies(it_examples example_counter example_list_append)

@@ -201,7 +201,7 @@ START_TEST(test_failures_close_pipe)
     ck_assert_int_eq(raw_handshake(&r, bad), SM_EAUTH);
     ck_assert_int_eq(raw_handshake(&r, bad), SM_EAUTH);
     ck_assert_int_eq(raw_handshake(&r, bad), -2);
-    ck_assert_int_eq(r.pipes_removed, 1);
+    ck_assert_int_eq(raw_pipes_removed(&r), 1);
     raw_close(&r);
 
     /* the same for requests sent without any handshake */

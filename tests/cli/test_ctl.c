@@ -1,0 +1,753 @@
+/*
+ * test_ctl.c - syncmgrctl against the real broker, plus the msgpack <-> JSON
+ * spelling of tools/ctl_json.c (compiled in) on its own.
+ *
+ * The broker is filled through libsyncmgr, then the built binary
+ * ($SYNCMGRCTL) runs with -a/-k; its exit code, stdout and stderr are
+ * compared exactly.  This process has used nng by then, so the tool is
+ * started with posix_spawn (exec at once, see harness.h), its output going
+ * to files in the broker's scratch directory.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sodium.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl_json.h"
+#include "errors.h"
+#include "harness.h"
+
+extern char **environ;
+
+/* ==== ctl_json: every msgpack type survives msgpack -> JSON text -> msgpack */
+
+static msgpack_sbuffer sb;
+static msgpack_packer pk;
+
+static msgpack_packer *begin(void)
+{
+    msgpack_sbuffer_clear(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    return &pk;
+}
+
+static void canon(const void *buf, size_t len, msgpack_sbuffer *out)
+{
+    msgpack_sbuffer_init(out);
+    ck_assert_int_eq(mp_canon(buf, len, out), SM_OK);
+}
+
+/* roundtrip() - the value packed since begin() reads as @want (compact JSON)
+ * and, through the JSON text, packs back to the same canonical bytes. */
+static void roundtrip(const char *want)
+{
+    json_t *j = NULL, *back;
+    char err[200] = "", *text;
+    msgpack_sbuffer out, c1, c2;
+    msgpack_packer opk;
+
+    ck_assert_msg(ctl_json_from_msgpack(sb.data, sb.size, &j, err, sizeof(err)) == SM_OK, "%s",
+                  err);
+    ck_assert_ptr_nonnull(text = ctl_json_dumps(j, true));
+    if (want)
+        ck_assert_str_eq(text, want);
+    back = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    ck_assert_msg(back != NULL, "jansson cannot read back %s", text);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer_init(&opk, &out, msgpack_sbuffer_write);
+    ck_assert_msg(ctl_json_to_msgpack(back, &opk, err, sizeof(err)) == SM_OK, "%s: %s", text, err);
+    canon(sb.data, sb.size, &c1);
+    canon(out.data, out.size, &c2);
+    ck_assert_msg(c1.size == c2.size && memcmp(c1.data, c2.data, c1.size) == 0,
+                  "%s does not round-trip", text);
+    msgpack_sbuffer_destroy(&c1);
+    msgpack_sbuffer_destroy(&c2);
+    msgpack_sbuffer_destroy(&out);
+    json_decref(back);
+    json_decref(j);
+    free(text);
+}
+
+static void pack_str(msgpack_packer *p, const char *s, size_t n)
+{
+    msgpack_pack_str_with_body(p, s, n);
+}
+
+START_TEST(test_json_scalars)
+{
+    msgpack_pack_nil(begin());
+    roundtrip("null");
+    msgpack_pack_true(begin());
+    roundtrip("true");
+    msgpack_pack_false(begin());
+    roundtrip("false");
+    msgpack_pack_uint64(begin(), 0);
+    roundtrip("0");
+    msgpack_pack_int64(begin(), -33);
+    roundtrip("-33");
+    msgpack_pack_fix_uint16(begin(), 128); /* a non-smallest encoding */
+    roundtrip("128");
+    msgpack_pack_int64(begin(), INT64_MIN);
+    roundtrip("-9223372036854775808");
+    msgpack_pack_int64(begin(), INT64_MAX);
+    roundtrip("9223372036854775807");
+    msgpack_pack_uint64(begin(), (uint64_t)INT64_MAX + 1);
+    roundtrip("{\"$uint\":\"9223372036854775808\"}");
+    msgpack_pack_uint64(begin(), UINT64_MAX);
+    roundtrip("{\"$uint\":\"18446744073709551615\"}");
+    msgpack_pack_double(begin(), 0.5);
+    roundtrip("0.5");
+    msgpack_pack_double(begin(), 1.0);
+    roundtrip("1.0");
+    msgpack_pack_double(begin(), 0.1);
+    roundtrip(NULL);
+    msgpack_pack_double(begin(), -0.0);
+    roundtrip("-0.0");
+    msgpack_pack_double(begin(), 1e300);
+    roundtrip(NULL);
+    msgpack_pack_float(begin(), 0.1f); /* float32: reads back as the same float64 */
+    roundtrip(NULL);
+    msgpack_pack_double(begin(), NAN);
+    roundtrip("{\"$float\":\"nan\"}");
+    msgpack_pack_double(begin(), INFINITY);
+    roundtrip("{\"$float\":\"inf\"}");
+    msgpack_pack_double(begin(), -INFINITY);
+    roundtrip("{\"$float\":\"-inf\"}");
+}
+END_TEST
+
+START_TEST(test_json_bytes)
+{
+    static const uint8_t b[] = {0, 1, 2, 255};
+    pack_str(begin(), "", 0);
+    roundtrip("\"\"");
+    pack_str(begin(), "h\xc3\xa9llo", 6);
+    roundtrip("\"h\xc3\xa9llo\"");
+    pack_str(begin(), "a\0b", 3);
+    roundtrip("\"a\\u0000b\"");
+    pack_str(begin(), "\xff\xfe", 2); /* not UTF-8 */
+    roundtrip("{\"$str\":\"//4=\"}");
+    msgpack_pack_bin_with_body(begin(), b, 0);
+    roundtrip("{\"$bin\":\"\"}");
+    msgpack_pack_bin_with_body(begin(), b, sizeof(b));
+    roundtrip("{\"$bin\":\"AAEC/w==\"}");
+    msgpack_pack_ext_with_body(begin(), "\x01\x02", 2, 5);
+    roundtrip("{\"$ext\":[5,\"AQI=\"]}");
+    msgpack_pack_ext_with_body(begin(), "", 0, -128);
+    roundtrip("{\"$ext\":[-128,\"\"]}");
+    msgpack_pack_ext_with_body(begin(), b, sizeof(b), 127); /* fixext4 */
+    roundtrip("{\"$ext\":[127,\"AAEC/w==\"]}");
+}
+END_TEST
+
+START_TEST(test_json_containers)
+{
+    msgpack_packer *p = begin();
+    msgpack_pack_array(p, 0);
+    roundtrip("[]");
+
+    p = begin(); /* [[[]], 1, "x"] */
+    msgpack_pack_array(p, 3);
+    msgpack_pack_array(p, 1);
+    msgpack_pack_array(p, 0);
+    msgpack_pack_int(p, 1);
+    pack_str(p, "x", 1);
+    roundtrip("[[[]],1,\"x\"]");
+
+    p = begin();
+    msgpack_pack_map(p, 0);
+    roundtrip("{}");
+
+    p = begin(); /* string keys, in order, values of every kind */
+    msgpack_pack_map(p, 3);
+    pack_str(p, "b", 1);
+    msgpack_pack_int(p, 1);
+    pack_str(p, "a", 1);
+    msgpack_pack_bin_with_body(p, "\x01", 1);
+    pack_str(p, "$c", 2);
+    msgpack_pack_nil(p);
+    roundtrip("{\"b\":1,\"a\":{\"$bin\":\"AQ==\"},\"$c\":null}");
+
+    p = begin(); /* int keys */
+    msgpack_pack_map(p, 2);
+    msgpack_pack_int(p, 1);
+    pack_str(p, "one", 3);
+    msgpack_pack_int(p, -2);
+    msgpack_pack_array(p, 0);
+    roundtrip("{\"$map\":[[1,\"one\"],[-2,[]]]}");
+
+    p = begin(); /* one key beginning with "$": ambiguous with a tag */
+    msgpack_pack_map(p, 1);
+    pack_str(p, "$bin", 4);
+    pack_str(p, "AQ==", 4);
+    roundtrip("{\"$map\":[[\"$bin\",\"AQ==\"]]}");
+
+    p = begin(); /* a repeated key: an object would lose one */
+    msgpack_pack_map(p, 2);
+    pack_str(p, "k", 1);
+    msgpack_pack_int(p, 1);
+    pack_str(p, "k", 1);
+    msgpack_pack_int(p, 2);
+    roundtrip("{\"$map\":[[\"k\",1],[\"k\",2]]}");
+
+    p = begin(); /* a key that is not UTF-8, a key with NUL (JSON readers refuse
+                  * "\u0000" in keys), bin keys */
+    msgpack_pack_map(p, 1);
+    pack_str(p, "\xff", 1);
+    msgpack_pack_int(p, 1);
+    roundtrip("{\"$map\":[[{\"$str\":\"/w==\"},1]]}");
+    p = begin();
+    msgpack_pack_map(p, 2);
+    pack_str(p, "a\0b", 3);
+    msgpack_pack_int(p, 1);
+    pack_str(p, "c", 1);
+    msgpack_pack_int(p, 2);
+    roundtrip("{\"$map\":[[\"a\\u0000b\",1],[\"c\",2]]}");
+    p = begin();
+    msgpack_pack_map(p, 1);
+    msgpack_pack_bin_with_body(p, "k", 1);
+    msgpack_pack_map(p, 1);
+    msgpack_pack_int(p, 7);
+    msgpack_pack_true(p);
+    roundtrip("{\"$map\":[[{\"$bin\":\"aw==\"},{\"$map\":[[7,true]]}]]}");
+
+    p = begin(); /* as deep as a value may be */
+    for (int i = 0; i < SM_MAX_DEPTH; i++)
+        msgpack_pack_array(p, 1);
+    msgpack_pack_int(p, 1);
+    roundtrip(NULL);
+}
+END_TEST
+
+/* to_mp() - pack the JSON @text; returns the status. */
+static int to_mp(const char *text)
+{
+    char err[200] = "";
+    json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    ck_assert_msg(j != NULL, "bad test JSON %s", text);
+    int rc = ctl_json_to_msgpack(j, begin(), err, sizeof(err));
+    json_decref(j);
+    return rc;
+}
+
+START_TEST(test_json_errors)
+{
+    json_t *j;
+    char err[200];
+    char deep[2 * (SM_MAX_DEPTH + 1) + 2];
+
+    ck_sm(to_mp("{\"$foo\": 1}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$bin\": \"!!\"}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$bin\": 5}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$uint\": \"-1\"}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$uint\": \"18446744073709551616\"}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$uint\": \"\"}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$float\": \"NaN\"}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$ext\": [128, \"\"]}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$ext\": [1]}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$map\": [[1]]}"), SM_EINVAL);
+    ck_sm(to_mp("{\"$map\": [[1, 2]], \"x\": 1}"), SM_OK); /* two keys: a plain map */
+    ck_sm(to_mp("{\"$uint\": \"5\"}"), SM_OK);
+    ck_assert_int_eq(sb.size, 1);
+
+    memset(deep, '[', SM_MAX_DEPTH + 1);
+    memset(deep + SM_MAX_DEPTH + 1, ']', SM_MAX_DEPTH + 1);
+    deep[2 * (SM_MAX_DEPTH + 1)] = '\0';
+    ck_sm(to_mp(deep), SM_ETOOBIG);
+
+    ck_sm(ctl_json_from_msgpack("\xc1", 1, &j, err, sizeof(err)), SM_EPROTO);
+    ck_assert_ptr_null(j);
+    ck_sm(ctl_json_from_msgpack("\x01\x02", 2, &j, err, sizeof(err)), SM_EPROTO); /* trailing */
+    ck_sm(ctl_json_from_msgpack("\x92\x01", 2, &j, err, sizeof(err)), SM_EPROTO); /* short */
+}
+END_TEST
+
+/* ==== syncmgrctl against the broker ===================================== */
+
+static struct sm_broker broker;
+static sm_client *cli;
+static sm_lock *mtx;
+
+static struct {
+    int code;
+    char out[16384], err[4096];
+} R;
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* run() - run syncmgrctl with @argv (after argv[0]); fills R. */
+static int run(char **argv)
+{
+    const char *bin = getenv("SYNCMGRCTL");
+    char out[200], err[200];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    ck_assert_msg(bin != NULL, "SYNCMGRCTL is not set");
+    snprintf(out, sizeof(out), "%s/ctl.out", broker.dir);
+    snprintf(err, sizeof(err), "%s/ctl.err", broker.dir);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    argv[0] = (char *)bin;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    R.code = child_wait(pid, 30000);
+    slurp(out, R.out, sizeof(R.out));
+    slurp(err, R.err, sizeof(R.err));
+    return R.code;
+}
+
+/* ctl() - syncmgrctl -a <broker> -k <key> @... (NULL-terminated). */
+static int ctl(const char *arg, ...) __attribute__((sentinel));
+static int ctl(const char *arg, ...)
+{
+    char *argv[16] = {NULL, "-a", broker.address, "-k", broker.keyfile};
+    int n = 5;
+    va_list ap;
+    va_start(ap, arg);
+    for (; arg && n < 15; arg = va_arg(ap, const char *))
+        argv[n++] = (char *)arg;
+    va_end(ap);
+    argv[n] = NULL;
+    return run(argv);
+}
+
+/* expect() - the last run exited with @code and printed exactly @out on
+ * stdout and @err on stderr (NULL: not checked). */
+#define expect(code_, out_, err_)                                                                  \
+    do {                                                                                           \
+        ck_assert_msg(R.code == (code_), "exit %d, expected %d; stderr: %s", R.code, (code_),      \
+                      R.err);                                                                      \
+        if ((out_) != NULL)                                                                        \
+            ck_assert_str_eq(R.out, (const char *)(out_));                                         \
+        if ((err_) != NULL)                                                                        \
+            ck_assert_str_eq(R.err, (const char *)(err_));                                         \
+    } while (0)
+
+static const uint8_t blob[] = {0, 1, 2, 255};
+
+static void setup(void)
+{
+    sm_dict *d;
+    sm_list *l;
+    msgpack_sbuffer nb;
+    msgpack_packer p;
+
+    memset(&broker, 0, sizeof(broker));
+    ck_assert_int_eq(broker_start(&broker, NULL), 0);
+    ck_sm(broker_connect(&broker, &cli), SM_OK);
+
+    /* cfg: {"name": "alice", "count": 3, "blob": b'\0\1\2\xff',
+     *       "nested": {"a": [1, 2, {"b": None}]}} */
+    ck_sm(sm_dict_open(cli, "cfg", SM_CREATE, NULL, &d), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("name"), sm_str("alice")), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("count"), sm_int(3)), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("blob"), sm_bin(blob, sizeof(blob))), SM_OK);
+    msgpack_sbuffer_init(&nb);
+    msgpack_packer_init(&p, &nb, msgpack_sbuffer_write);
+    msgpack_pack_map(&p, 1);
+    msgpack_pack_str_with_body(&p, "a", 1);
+    msgpack_pack_array(&p, 3);
+    msgpack_pack_int(&p, 1);
+    msgpack_pack_int(&p, 2);
+    msgpack_pack_map(&p, 1);
+    msgpack_pack_str_with_body(&p, "b", 1);
+    msgpack_pack_nil(&p);
+    ck_sm(sm_dict_set(d, sm_str("nested"), sm_msgpack(nb.data, nb.size)), SM_OK);
+    msgpack_sbuffer_destroy(&nb);
+    sm_dict_close(d);
+
+    /* ids: {1: "one", "1": "string one", b'\x01': "bin one"} */
+    ck_sm(sm_dict_open(cli, "ids", SM_CREATE, NULL, &d), SM_OK);
+    ck_sm(sm_dict_set(d, sm_int(1), sm_str("one")), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("1"), sm_str("string one")), SM_OK);
+    ck_sm(sm_dict_set(d, sm_bin("\x01", 1), sm_str("bin one")), SM_OK);
+    sm_dict_close(d);
+
+    /* jobs: ["a", 2, 3.5, None] */
+    ck_sm(sm_list_open(cli, "jobs", SM_CREATE, NULL, &l), SM_OK);
+    ck_sm(sm_list_append(l, sm_str("a")), SM_OK);
+    ck_sm(sm_list_append(l, sm_int(2)), SM_OK);
+    ck_sm(sm_list_append(l, sm_f64(3.5)), SM_OK);
+    ck_sm(sm_list_append(l, sm_nil()), SM_OK);
+    sm_list_close(l);
+
+    /* tmp: a temporary list, kept open; mtx: a lock this process holds */
+    ck_sm(sm_list_open(cli, "tmp", SM_CREATE | SM_TEMP, NULL, &l), SM_OK);
+    ck_sm(sm_lock_open(cli, "mtx", SM_CREATE, NULL, &mtx), SM_OK);
+    ck_sm(sm_lock_acquire(mtx, 0), SM_OK);
+}
+
+static void teardown(void)
+{
+    sm_disconnect(cli);
+    cli = NULL;
+    broker_stop(&broker, true);
+}
+
+START_TEST(test_ping)
+{
+    json_t *j;
+    char want[64];
+    ctl("ping", NULL);
+    expect(0, NULL, "");
+    snprintf(want, sizeof(want), "PONG syncmgrd %s time=", SM_VERSION);
+    ck_assert_msg(strncmp(R.out, want, strlen(want)) == 0, "ping printed %s", R.out);
+    ck_assert_ptr_nonnull(strstr(R.out, "us\n"));
+
+    ctl("--json", "ping", NULL);
+    expect(0, NULL, "");
+    ck_assert_ptr_nonnull(j = json_loads(R.out, 0, NULL));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "version")), SM_VERSION);
+    ck_assert(json_is_integer(json_object_get(j, "rtt_us")));
+    ck_assert_int_ge(json_integer_value(json_object_get(j, "rtt_us")), 0);
+    ck_assert_int_eq(json_object_size(j), 2);
+    json_decref(j);
+
+    /* the address and key from the environment, as the library takes them */
+    broker_setenv(&broker);
+    char *argv[] = {NULL, "ping", NULL};
+    run(argv);
+    expect(0, NULL, "");
+}
+END_TEST
+
+/* row() - the whitespace-separated cells of the table line naming @name. */
+static int row(const char *name, char cells[7][64])
+{
+    char fmt[64];
+    for (const char *line = R.out; line && *line; line = strchr(line, '\n'), line += !!line)
+        if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ' ') {
+            snprintf(fmt, sizeof(fmt), "%%63s %%63s %%63s %%63s %%63s %%63s %%63s");
+            return sscanf(line, fmt, cells[0], cells[1], cells[2], cells[3], cells[4], cells[5],
+                          cells[6]);
+        }
+    return 0;
+}
+
+START_TEST(test_ls)
+{
+    char c[7][64], pid[24];
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+
+    ctl("ls", NULL);
+    expect(0, NULL, "");
+    /* header, then one line per object sorted by name */
+    ck_assert_int_eq(row("NAME", c), 7);
+    ck_assert_str_eq(c[0], "NAME");
+    ck_assert_str_eq(c[3], "WAITERS");
+    ck_assert_str_eq(c[6], "CREATED");
+    ck_assert_int_eq(row("cfg", c), 7);
+    ck_assert_str_eq(c[1], "dict");
+    ck_assert_str_eq(c[2], "4");
+    ck_assert_str_eq(c[3], "0");
+    ck_assert_str_eq(c[4], "-");
+    ck_assert_str_eq(c[5], "no");
+    ck_assert_int_eq(strlen(c[6]), 25); /* 2024-05-01T12:34:56+02:00 */
+    ck_assert(c[6][10] == 'T' && c[6][22] == ':');
+    ck_assert_int_eq(row("jobs", c), 7);
+    ck_assert_str_eq(c[1], "list");
+    ck_assert_str_eq(c[2], "4");
+    ck_assert_int_eq(row("mtx", c), 7);
+    ck_assert_str_eq(c[1], "lock");
+    ck_assert_str_eq(c[4], pid);
+    ck_assert_int_eq(row("tmp", c), 7);
+    ck_assert_str_eq(c[5], "yes");
+    ck_assert_int_eq(row("ids", c), 7);
+    ck_assert(strstr(R.out, "\ncfg ") < strstr(R.out, "\nids "));
+    ck_assert(strstr(R.out, "\njobs ") < strstr(R.out, "\nmtx "));
+    /* numbers are right-aligned under their heading */
+    const char *line = strstr(R.out, "\nmtx ") + 1;
+    ck_assert_int_eq(strstr(line, pid) + strlen(pid) - line,
+                     strstr(R.out, "HOLDER") + strlen("HOLDER") - R.out);
+
+    /* a glob */
+    ctl("ls", "j*", NULL);
+    expect(0, NULL, "");
+    ck_assert_int_eq(row("jobs", c), 7);
+    ck_assert_int_eq(row("cfg", c), 0);
+    ctl("ls", "nothing*", NULL);
+    expect(0, "NAME  TYPE  SIZE  WAITERS  HOLDER  TEMP  CREATED\n", "");
+}
+END_TEST
+
+START_TEST(test_ls_json)
+{
+    json_t *a, *o;
+    ctl("--json", "ls", NULL);
+    expect(0, NULL, "");
+    ck_assert_ptr_nonnull(a = json_loads(R.out, 0, NULL));
+    ck_assert(json_is_array(a));
+    ck_assert_int_eq(json_array_size(a), 5);
+    static const char *names[] = {"cfg", "ids", "jobs", "mtx", "tmp"};
+    static const char *types[] = {"dict", "dict", "list", "lock", "list"};
+    for (size_t i = 0; i < 5; i++) {
+        o = json_array_get(a, i);
+        ck_assert_int_eq(json_object_size(o), 7);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "name")), names[i]);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "type")), types[i]);
+        ck_assert(json_is_integer(json_object_get(o, "size")));
+        ck_assert_int_eq(json_integer_value(json_object_get(o, "waiters")), 0);
+        ck_assert(json_is_boolean(json_object_get(o, "temp")));
+        ck_assert_int_gt(json_integer_value(json_object_get(o, "created_ms")), 1600000000000);
+        if (i == 3)
+            ck_assert_int_eq(json_integer_value(json_object_get(o, "holder_pid")), getpid());
+        else
+            ck_assert(json_is_null(json_object_get(o, "holder_pid")));
+    }
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(a, 0), "size")), 4);
+    ck_assert(json_is_true(json_object_get(json_array_get(a, 4), "temp")));
+    json_decref(a);
+
+    ctl("--json", "ls", "?tmp", NULL);
+    expect(0, "[]\n", "");
+    ctl("--json", "ls", "t?p", NULL);
+    expect(0, NULL, "");
+    ck_assert_ptr_nonnull(a = json_loads(R.out, 0, NULL));
+    ck_assert_int_eq(json_array_size(a), 1);
+    json_decref(a);
+}
+END_TEST
+
+START_TEST(test_get)
+{
+    ctl("get", "cfg", "count", NULL); /* a bare word is a string key */
+    expect(0, "3\n", "");
+    ctl("get", "cfg", "\"count\"", NULL); /* so is a JSON string */
+    expect(0, "3\n", "");
+    ctl("get", "cfg", "name", NULL);
+    expect(0, "\"alice\"\n", "");
+    ctl("get", "cfg", "nested", NULL);
+    expect(0, "{\"a\": [1, 2, {\"b\": null}]}\n", "");
+    ctl("--json", "get", "cfg", "nested", NULL);
+    expect(0, "{\"a\":[1,2,{\"b\":null}]}\n", "");
+    ctl("get", "ids", "1", NULL); /* JSON: the integer 1 */
+    expect(0, "\"one\"\n", "");
+    ctl("get", "ids", "\"1\"", NULL);
+    expect(0, "\"string one\"\n", "");
+    ctl("get", "ids", "{\"$bin\": \"AQ==\"}", NULL);
+    expect(0, "\"bin one\"\n", "");
+
+    ctl("get", "cfg", "nokey", NULL);
+    expect(1, "", "syncmgrctl: cfg[nokey]: no such key (ENOKEY)\n");
+    ctl("get", "ids", "2", NULL);
+    expect(1, "", "syncmgrctl: ids[2]: no such key (ENOKEY)\n");
+    ctl("get", "nothing", NULL);
+    expect(1, "", "syncmgrctl: nothing: no such object (ENOENT)\n");
+    ctl("get", "cf*", NULL); /* a name, not a glob */
+    expect(1, "", "syncmgrctl: cf*: no such object (ENOENT)\n");
+
+    ctl("get", "jobs", "0", NULL);
+    expect(0, "\"a\"\n", "");
+    ctl("get", "jobs", "2", NULL);
+    expect(0, "3.5\n", "");
+    ctl("get", "jobs", "-1", NULL);
+    expect(0, "null\n", "");
+    ctl("get", "jobs", "-4", NULL);
+    expect(0, "\"a\"\n", "");
+    ctl("get", "jobs", "4", NULL);
+    expect(1, "", "syncmgrctl: jobs[4]: index out of range (EINDEX)\n");
+    ctl("get", "jobs", "-5", NULL);
+    expect(1, "", "syncmgrctl: jobs[-5]: index out of range (EINDEX)\n");
+    ctl("get", "jobs", "first", NULL);
+    expect(2, "", NULL);
+
+    ctl("get", "mtx", NULL);
+    expect(0, "{\"locked\": true}\n", "");
+    ctl("get", "mtx", "x", NULL);
+    expect(2, "", NULL);
+    ck_sm(sm_lock_release(mtx), SM_OK);
+    ctl("--json", "get", "mtx", NULL);
+    expect(0, "{\"locked\":false}\n", "");
+}
+END_TEST
+
+START_TEST(test_dump)
+{
+    ctl("dump", "cfg", NULL);
+    expect(0,
+           "{\"name\": \"alice\", \"count\": 3, \"blob\": {\"$bin\": \"AAEC/w==\"}, "
+           "\"nested\": {\"a\": [1, 2, {\"b\": null}]}}\n",
+           "");
+    ctl("--json", "dump", "cfg", NULL);
+    expect(0,
+           "{\"name\":\"alice\",\"count\":3,\"blob\":{\"$bin\":\"AAEC/w==\"},"
+           "\"nested\":{\"a\":[1,2,{\"b\":null}]}}\n",
+           "");
+    ctl("get", "cfg", NULL); /* get without KEY: the same */
+    expect(0, NULL, "");
+    ck_assert_ptr_nonnull(strstr(R.out, "\"nested\": {\"a\""));
+    ctl("--json", "dump", "ids", NULL);
+    expect(0, "{\"$map\":[[1,\"one\"],[\"1\",\"string one\"],[{\"$bin\":\"AQ==\"},\"bin one\"]]}\n",
+           "");
+    ctl("dump", "jobs", NULL);
+    expect(0, "[\"a\", 2, 3.5, null]\n", "");
+    ctl("--json", "dump", "jobs", NULL);
+    expect(0, "[\"a\",2,3.5,null]\n", "");
+    ctl("dump", "tmp", NULL);
+    expect(0, "[]\n", "");
+    ctl("dump", "mtx", NULL);
+    expect(0, "{\"locked\": true}\n", "");
+    ctl("dump", "nothing", NULL);
+    expect(1, "", "syncmgrctl: nothing: no such object (ENOENT)\n");
+}
+END_TEST
+
+START_TEST(test_bin_roundtrip)
+{
+    json_t *j;
+    uint8_t got[16];
+    size_t n;
+    ctl("--json", "get", "cfg", "blob", NULL);
+    expect(0, "{\"$bin\":\"AAEC/w==\"}\n", "");
+    ck_assert_ptr_nonnull(j = json_loads(R.out, 0, NULL));
+    const char *b64 = json_string_value(json_object_get(j, "$bin"));
+    ck_assert_ptr_nonnull(b64);
+    ck_assert_int_eq(sodium_base642bin(got, sizeof(got), b64, strlen(b64), NULL, &n, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    ck_assert_int_eq(n, sizeof(blob));
+    ck_assert_mem_eq(got, blob, sizeof(blob));
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(test_connect_errors)
+{
+    char path[200], addr[200];
+    /* a key the broker does not have */
+    snprintf(path, sizeof(path), "%s/wrongkey", broker.dir);
+    ck_assert_int_eq(keyfile_write(path, "0123456789abcdef0123456789abcdef\n", 33, 0600), 0);
+    char *wrong[] = {NULL, "-a", broker.address, "-k", path, "ping", NULL};
+    run(wrong);
+    expect(3, "", NULL);
+    ck_assert_msg(strstr(R.err, "(EAUTH)\n") != NULL, "%s", R.err);
+    /* a key file others may read; a missing one */
+    ck_assert_int_eq(chmod(path, 0644), 0);
+    run(wrong);
+    expect(3, "", NULL);
+    ck_assert_msg(strstr(R.err, "syncmgrctl: authkey file ") == R.err, "%s", R.err);
+    wrong[4] = "/nonexistent/authkey";
+    run(wrong);
+    expect(3, "",
+           "syncmgrctl: authkey file /nonexistent/authkey: No such file or directory "
+           "(ENOENT)\n");
+    /* no broker there */
+    snprintf(addr, sizeof(addr), "ipc://%s/nobody.sock", broker.dir);
+    char *none[] = {NULL, "-a", addr, "-k", broker.keyfile, "ls", NULL};
+    run(none);
+    expect(3, "", NULL);
+    ck_assert_msg(strstr(R.err, "(ECONN)\n") != NULL, "%s", R.err);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+    static const char hint[] = "try 'syncmgrctl --help'\n";
+    ctl("frobnicate", NULL);
+    expect(2, "", NULL);
+    ck_assert_str_eq(R.err, "syncmgrctl: unknown command 'frobnicate'\ntry 'syncmgrctl --help'\n");
+    ctl(NULL, NULL);
+    expect(2, "", "syncmgrctl: no command given\ntry 'syncmgrctl --help'\n");
+    ctl("get", NULL);
+    expect(2, "", "syncmgrctl: usage: get NAME [KEY|INDEX]\ntry 'syncmgrctl --help'\n");
+    ctl("dump", "a", "b", NULL);
+    expect(2, "", NULL);
+    ctl("ping", "extra", NULL);
+    expect(2, "", NULL);
+    ctl("--frob", "ping", NULL);
+    expect(2, "", NULL);
+    ck_assert_ptr_nonnull(strstr(R.err, hint));
+    char *noarg[] = {NULL, "-a", NULL};
+    run(noarg);
+    expect(2, "", "syncmgrctl: option '-a' needs an argument\ntry 'syncmgrctl --help'\n");
+
+    char *help[] = {NULL, "--help", NULL};
+    run(help);
+    expect(0, NULL, "");
+    ck_assert_ptr_nonnull(strstr(R.out, "usage: syncmgrctl"));
+    ck_assert_ptr_nonnull(strstr(R.out, "  get NAME [KEY|INDEX]"));
+    char *version[] = {NULL, "--version", NULL};
+    run(version);
+    expect(0, "syncmgrctl " SM_VERSION "\n", "");
+}
+END_TEST
+
+START_TEST(test_keygen)
+{
+    char path[200], key[128];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/newkey", broker.dir);
+    char *argv[] = {NULL, "keygen", path, NULL};
+    run(argv);
+    expect(0, "", "");
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 65);
+    ck_assert_int_eq(st.st_mode & 07777, 0640);
+    slurp(path, key, sizeof(key));
+    ck_assert_int_eq(strspn(key, "0123456789abcdef"), 64);
+    ck_assert_int_eq(key[64], '\n');
+
+    run(argv); /* refuses an existing file, which stays as it was */
+    expect(1, "", NULL);
+    ck_assert_ptr_nonnull(strstr(R.err, "(EEXIST)"));
+    char again[128];
+    slurp(path, again, sizeof(again));
+    ck_assert_str_eq(again, key);
+
+    /* a good key file (mode 0640 passes), but not the broker's key */
+    char *ping[] = {NULL, "-a", broker.address, "-k", path, "ping", NULL};
+    run(ping);
+    expect(3, "", NULL);
+    ck_assert_msg(strstr(R.err, "(EAUTH)\n") != NULL, "%s", R.err);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    static const struct child_prog none[] = {{NULL, NULL}};
+    child_dispatch(argc, argv, none);
+    msgpack_sbuffer_init(&sb);
+
+    Suite *s = suite_create("cli-ctl");
+    TCase *tj = tcase_create("ctl_json");
+    tcase_add_test(tj, test_json_scalars);
+    tcase_add_test(tj, test_json_bytes);
+    tcase_add_test(tj, test_json_containers);
+    tcase_add_test(tj, test_json_errors);
+    suite_add_tcase(s, tj);
+
+    TCase *tc = tcase_create("syncmgrctl");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_ping);
+    tcase_add_test(tc, test_ls);
+    tcase_add_test(tc, test_ls_json);
+    tcase_add_test(tc, test_get);
+    tcase_add_test(tc, test_dump);
+    tcase_add_test(tc, test_bin_roundtrip);
+    tcase_add_test(tc, test_connect_errors);
+    tcase_add_test(tc, test_usage);
+    tcase_add_test(tc, test_keygen);
+    suite_add_tcase(s, tc);
+
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

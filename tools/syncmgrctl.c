@@ -1,0 +1,208 @@
+/*
+ * syncmgrctl.c - inspect the objects of a running syncmgrd from the shell.
+ *
+ *   syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]
+ *
+ * This file holds main(), option parsing, the command table and the shared
+ * helpers; the commands themselves live in ctl_cmds.c.  Options come before
+ * the command: everything after it is the command's (so "get l -1" works).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "ctl.h"
+#include "ctl_json.h"
+#include "errors.h"
+
+/* The command table: one row per command, read by dispatch and --help. */
+static const struct ctl_cmd commands[] = {
+    {.name = "ping", .run = cmd_ping, .help = "one round trip to the broker: version and time"},
+    {.name = "ls",
+     .max_args = 1,
+     .run = cmd_ls,
+     .usage = "[GLOB]",
+     .help = "list objects (all, or those whose name matches GLOB)"},
+    {.name = "get",
+     .min_args = 1,
+     .max_args = 2,
+     .run = cmd_get,
+     .usage = "NAME [KEY|INDEX]",
+     .help = "a dict's value at KEY, a list's item at INDEX, or the whole object"},
+    {.name = "dump",
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_dump,
+     .usage = "NAME",
+     .help = "the whole object as JSON"},
+    {.name = "keygen",
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_keygen,
+     .offline = true,
+     .usage = "PATH",
+     .help = "write a new authkey file (mode 0640); PATH must not exist"},
+};
+
+static void help(void)
+{
+    printf("usage: syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]\n"
+           "\n"
+           "Inspect the shared objects of a running syncmgrd.\n"
+           "\n"
+           "options (before the command):\n"
+           "  -a, --address URL        broker address (default: $SYNCMGR_ADDRESS, else %s)\n"
+           "  -k, --authkey-file PATH  key file (default: $SYNCMGR_AUTHKEY_FILE, else %s)\n"
+           "      --json               machine-readable output (compact JSON)\n"
+           "  -h, --help               this text\n"
+           "      --version            print the version\n"
+           "\n"
+           "commands:\n",
+           SM_DEFAULT_ADDRESS, SM_DEFAULT_AUTHKEY_FILE);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char head[64];
+        snprintf(head, sizeof(head), "%s %s", commands[i].name,
+                 commands[i].usage ? commands[i].usage : "");
+        printf("  %-24s %s\n", head, commands[i].help);
+    }
+    printf("\n"
+           "KEY is read as JSON when it is valid JSON (1 is an integer, '\"1\"' a string),\n"
+           "else taken as a plain string.  Values print as JSON; bin, ext, maps with\n"
+           "non-string keys and other values JSON lacks print as {\"$bin\": \"<base64>\"},\n"
+           "{\"$ext\": [type, \"<base64>\"]}, {\"$map\": [[key, value], ...]}, {\"$uint\": "
+           "\"digits\"},\n"
+           "{\"$float\": \"nan\"|\"inf\"|\"-inf\"} and {\"$str\": \"<base64>\"} (non-UTF-8 str).\n"
+           "\n"
+           "exit status: 0 success, 1 the broker refused (no such object, key, ...),\n"
+           "2 usage error, 3 cannot connect or authenticate.\n");
+}
+
+int ctl_fail(int rc, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("syncmgrctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s (%s)\n", sm_strerror(rc), sm_error_name(rc));
+    return rc == SM_ECONN || rc == SM_EAUTH ? CTL_ECONN : CTL_EFAIL;
+}
+
+int ctl_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("syncmgrctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\ntry 'syncmgrctl --help'\n", stderr);
+    return CTL_EUSAGE;
+}
+
+int ctl_print_json(const struct ctl *x, json_t *j)
+{
+    char *s = j ? ctl_json_dumps(j, x->json) : NULL;
+    json_decref(j);
+    if (!s)
+        return ctl_fail(SM_ENOMEM, "%s", x->cmd->name);
+    puts(s);
+    free(s);
+    return CTL_OK;
+}
+
+static const char *pick(const char *arg, const char *env, const char *dflt)
+{
+    const char *e = getenv(env);
+    return arg ? arg : e && *e ? e : dflt;
+}
+
+/* ctl_connect() - as sm_connect() would, but with the key file checked first so
+ * that its problem (missing, mode, length) can be named. */
+static int ctl_connect(struct ctl *x)
+{
+    const char *addr = pick(x->address, "SYNCMGR_ADDRESS", SM_DEFAULT_ADDRESS);
+    const char *keyfile = pick(x->keyfile, "SYNCMGR_AUTHKEY_FILE", SM_DEFAULT_AUTHKEY_FILE);
+    char why[512];
+    uint8_t *key = NULL;
+    size_t len = 0;
+    int rc = auth_init();
+    if (!rc && (rc = auth_load_key(keyfile, &key, &len, why, sizeof(why)))) {
+        fprintf(stderr, "syncmgrctl: %s (%s)\n", why, sm_error_name(rc));
+        return CTL_ECONN;
+    }
+    auth_free_key(key, len);
+    if (!rc && !(rc = sm_connect(&x->c, addr, keyfile)))
+        return CTL_OK;
+    if (rc == SM_EAUTH)
+        fprintf(stderr, "syncmgrctl: %s: authentication failed, wrong key? (EAUTH)\n", addr);
+    else if (rc == SM_ECONN)
+        fprintf(stderr, "syncmgrctl: %s: cannot connect, is syncmgrd running? (ECONN)\n", addr);
+    else
+        fprintf(stderr, "syncmgrctl: %s: %s (%s)\n", addr, sm_strerror(rc), sm_error_name(rc));
+    return CTL_ECONN;
+}
+
+static const struct ctl_cmd *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"address", required_argument, NULL, 'a'}, {"authkey-file", required_argument, NULL, 'k'},
+        {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+    };
+    struct ctl x = {0};
+    int o;
+    opterr = 0;
+    /* '+': stop at the command, so its arguments ("-1") are left alone */
+    while ((o = getopt_long(argc, argv, "+:a:k:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'a':
+            x.address = optarg;
+            break;
+        case 'k':
+            x.keyfile = optarg;
+            break;
+        case 'j':
+            x.json = true;
+            break;
+        case 'h':
+            help();
+            return CTL_OK;
+        case 'V':
+            printf("syncmgrctl %s\n", SM_VERSION);
+            return CTL_OK;
+        case ':':
+            return ctl_usage("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return optopt ? ctl_usage("unknown option '-%c'", optopt)
+                          : ctl_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return ctl_usage("no command given");
+    if (!(x.cmd = find_command(argv[optind])))
+        return ctl_usage("unknown command '%s'", argv[optind]);
+    int nargs = argc - optind - 1;
+    if (nargs < x.cmd->min_args || nargs > x.cmd->max_args)
+        return ctl_usage("usage: %s%s%s", x.cmd->name, x.cmd->usage ? " " : "",
+                         x.cmd->usage ? x.cmd->usage : "");
+    int rc = x.cmd->offline ? CTL_OK : ctl_connect(&x);
+    if (rc == CTL_OK)
+        rc = x.cmd->run(&x, nargs, argv + optind + 1);
+    sm_disconnect(x.c);
+    if (fflush(stdout) != 0 && rc == CTL_OK) {
+        perror("syncmgrctl: stdout");
+        rc = CTL_EFAIL;
+    }
+    return rc;
+}

@@ -117,8 +117,8 @@ struct obj_type {
     uint8_t code;                 /* SM_T_* */
     const char *name;
     /* create from the open request's options (a map, or NULL when absent
-     * or nil); returns SM_OK and *out, or an SM_E* code */
-    int (*create)(const struct arg *opts, struct object **out);
+     * or nil; read it with opts.h); returns SM_OK and *out, or an SM_E* code */
+    int (*create)(struct core *core, const struct arg *opts, struct object **out);
     /* destroy: complete its parked requests with wait_cancel_queue(q,
      * SM_ENOENT), drop holds with session_hold(), free the memory */
     void (*destroy)(struct core *core, struct object *o);
@@ -139,21 +139,33 @@ struct object {
     int64_t created_ms;
     bool temp;
     unsigned temp_refs;           /* sessions that opened a temp object */
+    unsigned refs;                /* 1 while named, +1 per object using it */
     size_t nwaiters;              /* parked requests on this object */
 };
 
-/* The types, one per obj_*.c. */
-extern const struct obj_type obj_dict_type, obj_list_type, obj_lock_type;
+/* The types, one per obj_*.c (rlock shares obj_lock.c with lock). */
+extern const struct obj_type obj_dict_type, obj_list_type, obj_lock_type, obj_rlock_type,
+    obj_queue_type, obj_sem_type, obj_cond_type, obj_event_type, obj_barrier_type,
+    obj_value_type, obj_array_type, obj_namespace_type, obj_pipe_type;
 
 /* registry_type() - the type for an SM_T_* code, or NULL. */
 const struct obj_type *registry_type(unsigned code);
 
+/* registry_lookup() - object by name, or NULL. */
+struct object *registry_lookup(struct core *core, const char *name, size_t len);
+
 /* registry_find() - object by handle, or NULL. */
 struct object *registry_find(struct core *core, uint64_t id);
 
-/* registry_destroy() - remove an object: parked requests on it get
- * SM_ENOENT, holds are released, memory freed. */
+/* registry_destroy() - unlink an object: its name and handle stop working
+ * and, unless another object still uses it (a condition's lock), it is
+ * destroyed: parked requests on it get SM_ENOENT, holds are released. */
 void registry_destroy(struct core *core, struct object *o);
+
+/* obj_ref() / obj_unref() - an object that uses another keeps it alive;
+ * the last unref of an unlinked object destroys it. */
+void obj_ref(struct object *o);
+void obj_unref(struct core *core, struct object *o);
 
 /* ---- sessions ----------------------------------------------------------- */
 
@@ -178,6 +190,7 @@ struct session {
     bool readonly;                /* authenticated with the read-only key */
     bool hello_done;
     bool ending;                  /* session_end() under way */
+    bool gone;                    /* its pipe is closed; session_end() follows */
     unsigned auth_failures;
     uint8_t nonce[SM_NONCE_LEN];  /* broker's challenge */
     int pid, uid, gid;            /* -1 when not over ipc */

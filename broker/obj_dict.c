@@ -26,6 +26,7 @@ static unsigned dict_hash(const void *key, size_t len);
 
 #include "blob.h"
 #include "core.h"
+#include "opts.h"
 
 struct entry {
     UT_hash_handle hh; /* key: the bytes of @key */
@@ -160,9 +161,11 @@ static void dict_clear_all(struct dict *d)
         dict_unlink(d, d->entries);
 }
 
-static int dict_create(const struct arg *opts, struct object **out)
+static int dict_create(struct core *core, const struct arg *opts, struct object **out)
 {
-    (void)opts; /* a dict takes no options */
+    (void)core;
+    if (opts_any(opts))
+        return SM_EINVAL; /* a dict takes no options */
     pthread_once(&hash_once, hash_key_init);
     struct dict *d = calloc(1, sizeof(*d));
     if (!d)

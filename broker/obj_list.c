@@ -16,6 +16,7 @@
 
 #include "blob.h"
 #include "core.h"
+#include "opts.h"
 
 struct list {
     struct object base; /* first: a struct object * is a struct list * */
@@ -241,9 +242,11 @@ static int merge_sort(struct blob **v, size_t n, struct blob **tmp, bool reverse
     return rc ? rc : merge(v, h, n, tmp, reverse);
 }
 
-static int list_create(const struct arg *opts, struct object **out)
+static int list_create(struct core *core, const struct arg *opts, struct object **out)
 {
-    (void)opts; /* a list takes no options */
+    (void)core;
+    if (opts_any(opts))
+        return SM_EINVAL; /* a list takes no options */
     struct list *l = calloc(1, sizeof(*l));
     if (!l)
         return SM_ENOMEM;

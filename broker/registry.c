@@ -7,9 +7,13 @@
 #include "log.h"
 
 static const struct obj_type *const types[SM_T_MAX] = {
-    [SM_T_DICT] = &obj_dict_type,
-    [SM_T_LIST] = &obj_list_type,
-    [SM_T_LOCK] = &obj_lock_type,
+    [SM_T_DICT] = &obj_dict_type,       [SM_T_LIST] = &obj_list_type,
+    [SM_T_LOCK] = &obj_lock_type,       [SM_T_RLOCK] = &obj_rlock_type,
+    [SM_T_QUEUE] = &obj_queue_type,     [SM_T_SEM] = &obj_sem_type,
+    [SM_T_COND] = &obj_cond_type,       [SM_T_EVENT] = &obj_event_type,
+    [SM_T_BARRIER] = &obj_barrier_type, [SM_T_VALUE] = &obj_value_type,
+    [SM_T_ARRAY] = &obj_array_type,     [SM_T_NAMESPACE] = &obj_namespace_type,
+    [SM_T_PIPE] = &obj_pipe_type,
 };
 
 const struct obj_type *registry_type(unsigned code)
@@ -24,7 +28,7 @@ struct object *registry_find(struct core *core, uint64_t id)
     return o;
 }
 
-static struct object *find_name(struct core *core, const char *name, size_t len)
+struct object *registry_lookup(struct core *core, const char *name, size_t len)
 {
     struct object *o;
     HASH_FIND(hh, core->by_name, name, len, o);
@@ -35,7 +39,20 @@ void registry_destroy(struct core *core, struct object *o)
 {
     HASH_DELETE(hh, core->by_name, o);
     HASH_DELETE(hh_id, core->by_id, o);
+    obj_unref(core, o);
+}
+
+void obj_ref(struct object *o)
+{
+    o->refs++;
+}
+
+void obj_unref(struct core *core, struct object *o)
+{
+    if (--o->refs > 0)
+        return;
     free(o->name);
+    o->name = NULL;
     o->type->destroy(core, o);
 }
 
@@ -63,7 +80,7 @@ static int create(struct core *core, const struct obj_type *type, const struct a
                   const struct arg *opts, struct object **out)
 {
     struct object *o;
-    int rc = type->create(opts, &o);
+    int rc = type->create(core, opts, &o);
     if (rc)
         return rc;
     if (!(o->name = strndup((const char *)name->raw, name->len))) {
@@ -71,6 +88,7 @@ static int create(struct core *core, const struct obj_type *type, const struct a
         return SM_ENOMEM;
     }
     o->type = type;
+    o->refs = 1;
     o->id = core->next_id++;
     o->created_ms = wall_ms();
     HASH_ADD_KEYPTR(hh, core->by_name, o->name, name->len, o);
@@ -94,7 +112,7 @@ int op_open(struct call *c)
         return tcode > 0 && tcode < SM_T_MAX ? SM_ENOTSUP : SM_EINVAL;
     if (opts && opts->raw[0] == 0xc0)
         opts = NULL; /* nil: no options */
-    struct object *o = find_name(c->core, (const char *)name->raw, name->len);
+    struct object *o = registry_lookup(c->core, (const char *)name->raw, name->len);
     if (o) {
         if ((flags & OPEN_CREATE) && (flags & OPEN_EXCL))
             return SM_EEXIST;
@@ -131,7 +149,7 @@ int op_close(struct call *c)
 int op_unlink(struct call *c)
 {
     const struct arg *name = &c->f->args[0];
-    struct object *o = find_name(c->core, (const char *)name->raw, name->len);
+    struct object *o = registry_lookup(c->core, (const char *)name->raw, name->len);
     if (!o)
         return SM_ENOENT;
     registry_destroy(c->core, o);

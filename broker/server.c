@@ -225,6 +225,12 @@ static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
             nng_pipe_close(pipe);
         log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d", id, pid, uid);
     } else if (ev == NNG_PIPE_EV_REM_POST) {
+        /* mark it at once, so nothing more is handed to it */
+        pthread_mutex_lock(&srv->core->lock);
+        struct session *s = session_get(srv->core, id);
+        if (s)
+            s->gone = true;
+        pthread_mutex_unlock(&srv->core->lock);
         pthread_mutex_lock(&srv->mtx);
         if (srv->ngone == srv->capgone) {
             size_t cap = srv->capgone ? srv->capgone * 2 : 16;

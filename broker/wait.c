@@ -87,6 +87,7 @@ struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_
     w->req = c->req;
     w->opcode = c->f->opcode;
     w->timeout_status = timeout_status;
+    w->wake_status = SM_OK;
     w->deadline = -1;
     if (timeout_ms >= 0) {
         w->deadline = now_ms() + timeout_ms;
@@ -103,6 +104,28 @@ struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_
     if (w->obj)
         w->obj->nwaiters++;
     return w;
+}
+
+struct waiter *wait_first(struct waiter *queue)
+{
+    struct waiter *w;
+    DL_FOREACH2(queue, w, onext)
+        if (!w->sess->gone)
+            return w;
+    return NULL;
+}
+
+void wait_move(struct waiter *w, struct object *obj, struct waiter **queue, bool keep_deadline)
+{
+    DL_DELETE2(*w->queue, w, oprev, onext);
+    if (!keep_deadline && w->deadline >= 0)
+        heap_remove(w->core, w);
+    if (w->obj)
+        w->obj->nwaiters--;
+    w->obj = obj;
+    obj->nwaiters++;
+    w->queue = queue;
+    DL_APPEND2(*queue, w, oprev, onext);
 }
 
 msgpack_packer *wait_field(struct waiter *w)
@@ -138,10 +161,18 @@ void wait_cancel_queue(struct waiter **queue, int status)
         wait_done(*queue, status);
 }
 
+/* cancel() - drop @w with @status, letting its object react first. */
+static void cancel(struct waiter *w, int status)
+{
+    if (w->on_cancel)
+        w->on_cancel(w);
+    wait_done(w, status);
+}
+
 void wait_cancel_session(struct session *s)
 {
     while (s->waiters)
-        wait_done(s->waiters, SM_ECONN);
+        cancel(s->waiters, SM_ECONN);
 }
 
 void wait_expire(struct core *core, int64_t now)
@@ -166,5 +197,5 @@ void wait_cancel_all(struct core *core, int status)
     struct session *s, *tmp;
     HASH_ITER(hh, core->sessions, s, tmp)
         while (s->waiters)
-            wait_done(s->waiters, status);
+            cancel(s->waiters, status);
 }

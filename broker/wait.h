@@ -23,6 +23,7 @@ struct waiter {
     int64_t deadline;              /* monotonic ms, or -1: none */
     size_t heap_idx;               /* position in core->heap */
     int timeout_status;            /* reply status at the deadline */
+    int wake_status;               /* status for a normal wake-up (SM_OK) */
     /* op-specific data recorded by the handler that parked */
     uint64_t opcode;
     uint64_t tid;
@@ -30,6 +31,9 @@ struct waiter {
     /* optional: called at the deadline instead of replying timeout_status
      * (e.g. a barrier breaks); must complete or re-park the waiter */
     void (*on_timeout)(struct waiter *w);
+    /* optional: called when the session ends or the broker stops, before
+     * the waiter is dropped (e.g. a barrier breaks); must not complete it */
+    void (*on_cancel)(struct waiter *w);
     struct reply rep;              /* reply fields packed by the waker */
 };
 
@@ -42,7 +46,15 @@ struct waiter {
 struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
                          int timeout_status);
 
-/* wait_reply() - the packer for the next field of @w's reply. */
+/* wait_first() - the first waiter on @queue whose session is still there
+ * (a gone session's waiters are about to be cancelled), or NULL. */
+struct waiter *wait_first(struct waiter *queue);
+
+/* wait_move() - re-park @w at the tail of @queue of @obj, keeping its
+ * deadline unless @keep_deadline is false (then it waits without one). */
+void wait_move(struct waiter *w, struct object *obj, struct waiter **queue, bool keep_deadline);
+
+/* wait_field() - the packer for the next field of @w's reply. */
 msgpack_packer *wait_field(struct waiter *w);
 
 /* wait_done() - unpark @w and send its reply with @status; frees @w. */

@@ -26,8 +26,8 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <syncmgr.h>
+#include <sys/wait.h>
 
 #define WORKERS 100
 

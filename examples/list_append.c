@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <syncmgr.h>
+#include <sys/wait.h>
 #include <time.h>
 
 extern char **environ;

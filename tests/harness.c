@@ -72,6 +72,8 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+static void janitor_stop(struct sm_broker *b);
+
 static void live_del(struct sm_broker *b)
 {
     for (int i = 0; i < MAX_LIVE; i++)
@@ -93,7 +95,61 @@ static void at_exit_cleanup(void)
         }
         broker_dump_log(b);
         remove_dir(b->dir);
+        janitor_stop(b);
     }
+}
+
+/*
+ * Check ends a failed test with _exit() in its forked test process, so no
+ * exit handler runs there.  A janitor process, forked with the scratch
+ * directory, waits for the test process to go: told "S" (broker_stop() ran)
+ * it just exits; at EOF -- the test died -- it prints the broker log and
+ * removes the directory.  The broker itself dies with the test (PDEATHSIG).
+ * The janitor has its own process group: Check kills the test's group.
+ */
+static void janitor_start(struct sm_broker *b)
+{
+    int p[2];
+    char c;
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0); /* Check SIGKILLs the test's process group when it ends */
+        /* keep only stderr and the pipe: hold no other process's pipes open */
+        if (p[0] > 3)
+            close_range(3, (unsigned)p[0] - 1, 0);
+        close_range((unsigned)p[0] + 1, ~0u, 0);
+        ssize_t n;
+        while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+            ;
+        if (n == 1)
+            _exit(0);
+        sleep_ms(200); /* the broker's SIGKILL from PR_SET_PDEATHSIG */
+        fprintf(stderr, "harness: the test process died with syncmgrd running\n");
+        broker_dump_log(b);
+        remove_dir(b->dir);
+        _exit(0);
+    }
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        return;
+    }
+    b->janitor = pid;
+    b->janitor_fd = p[1];
+}
+
+static void janitor_stop(struct sm_broker *b)
+{
+    if (b->janitor <= 0)
+        return;
+    if (write(b->janitor_fd, "S", 1) != 1)
+        kill(b->janitor, SIGKILL);
+    close(b->janitor_fd);
+    waitpid(b->janitor, NULL, 0);
+    b->janitor = 0;
 }
 
 static void live_add(struct sm_broker *b)
@@ -144,6 +200,7 @@ int broker_init(struct sm_broker *b)
         return -1;
     }
     live_add(b);
+    janitor_start(b);
     return 0;
 }
 
@@ -206,6 +263,19 @@ static int spawn_broker(struct sm_broker *b, const char *const *extra, int nextr
     return 0;
 }
 
+/* probe() - the broker completes a handshake, within time limits (a raw
+ * socket: sm_connect() has none, and a broker that accepts but never
+ * answers must not hang the test). */
+static bool probe(struct sm_broker *b)
+{
+    struct raw_conn r;
+    if (raw_open(&r, b->address) != 0)
+        return false;
+    int st = raw_handshake(&r, b->keyfile);
+    raw_close(&r);
+    return st == SM_OK;
+}
+
 int broker_start(struct sm_broker *b, ...)
 {
     const char *extra[MAX_EXTRA_ARGS];
@@ -229,12 +299,14 @@ int broker_start(struct sm_broker *b, ...)
             broker_dump_log(b);
             return -1;
         }
-        if (stat(b->sockpath, &st) == 0) {
+        if (stat(b->sockpath, &st) == 0 && probe(b)) {
             sm_client *c = NULL;
-            if (sm_connect(&c, b->address, b->keyfile) == SM_OK) {
+            int rc = sm_connect(&c, b->address, b->keyfile);
+            if (rc == SM_OK) {
                 sm_disconnect(c);
                 return 0;
             }
+            fprintf(stderr, "harness: sm_connect: %s\n", sm_strerror(rc));
         }
         sleep_ms(20);
     }
@@ -272,6 +344,7 @@ void broker_stop(struct sm_broker *b, bool check_status)
         broker_dump_log(b);
     live_del(b);
     remove_dir(b->dir);
+    janitor_stop(b);
     b->dir[0] = 0;
     if (check_status)
         ck_assert_msg(ok, "syncmgrd wait status %#x (%s %d), expected exit 0", (unsigned)status,
@@ -531,10 +604,10 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     }
     nng_aio_wait(aio);
     int rv = nng_aio_result(aio);
-    enum raw_result res = rv == 0               ? RAW_REPLY
-                          : rv == NNG_ETIMEDOUT ? RAW_TIMEOUT
+    enum raw_result res = rv == 0                              ? RAW_REPLY
+                          : rv == NNG_ETIMEDOUT                ? RAW_TIMEOUT
                           : load(&r->pipes->removed) > removed ? RAW_DROPPED
-                                                              : RAW_ERROR;
+                                                               : RAW_ERROR;
     if (rv == 0) {
         m = nng_aio_get_msg(aio);
         if (reply)
@@ -652,14 +725,14 @@ out:
     return st;
 }
 
-long raw_ls_waiters(struct raw_conn *r, const char *name)
+int raw_ls(struct raw_conn *r, const char *name, struct ls_row *row)
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     nng_msg *m;
     mp_reader rest;
     uint32_t nf, nrows, ncols;
-    long waiters = -1;
+    int found = -1;
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -675,28 +748,46 @@ long raw_ls_waiters(struct raw_conn *r, const char *name)
     raw_status(m, &rest, &nf);
     if (nf < 1 || mp_read_array(&rest, &nrows))
         goto out;
-    /* row: [name, type, size, waiters, holder pid|nil, temp, created_ms] */
-    for (uint32_t i = 0; i < nrows; i++) {
-        const char *s;
-        uint32_t slen;
+    for (uint32_t i = 0; i < nrows && found < 0; i++) {
+        const char *s, *t;
+        uint32_t slen, tlen;
         const uint8_t *raw;
         size_t rawlen;
-        uint64_t w;
-        if (mp_read_array(&rest, &ncols) || ncols < 4 || mp_read_str(&rest, &s, &slen) ||
-            mp_read_raw(&rest, &raw, &rawlen) || mp_read_raw(&rest, &raw, &rawlen) ||
-            mp_read_uint(&rest, &w))
+        int64_t pid;
+        if (mp_read_array(&rest, &ncols) || ncols < 7 || mp_read_str(&rest, &s, &slen))
             goto out;
-        if (slen == strlen(name) && !memcmp(s, name, slen)) {
-            waiters = (long)w;
+        if (slen != strlen(name) || memcmp(s, name, slen)) {
+            for (uint32_t k = 1; k < ncols; k++)
+                if (mp_read_raw(&rest, &raw, &rawlen))
+                    goto out;
+            continue;
+        }
+        memset(row, 0, sizeof(*row));
+        if (mp_read_str(&rest, &t, &tlen) || mp_read_uint(&rest, &row->size) ||
+            mp_read_uint(&rest, &row->waiters))
+            goto out;
+        snprintf(row->type, sizeof(row->type), "%.*s", (int)tlen, t);
+        if (mp_peek(&rest) == MP_NIL) {
+            mp_read_nil(&rest);
+            row->holder_pid = -2;
+        } else if (mp_read_int(&rest, &pid) == SM_OK) {
+            row->holder_pid = (long)pid;
+        } else {
             goto out;
         }
-        for (uint32_t k = 4; k < ncols; k++)
-            if (mp_read_raw(&rest, &raw, &rawlen))
-                goto out;
+        if (mp_read_bool(&rest, &row->temp) || mp_read_int(&rest, &row->created_ms))
+            goto out;
+        found = 0;
     }
 out:
     nng_msg_free(m);
-    return waiters;
+    return found;
+}
+
+long raw_ls_waiters(struct raw_conn *r, const char *name)
+{
+    struct ls_row row;
+    return raw_ls(r, name, &row) == 0 ? (long)row.waiters : -1;
 }
 
 /* ---- val_repr ------------------------------------------------------------- */

@@ -36,6 +36,8 @@ struct sm_broker {
     char logfile[128];  /* "<dir>/broker.log": the broker's stderr */
     pid_t pid;          /* 0 when not running */
     int status;         /* wait status once it has exited */
+    pid_t janitor;      /* cleans up after a test that dies (see harness.c) */
+    int janitor_fd;
 };
 
 /**
@@ -126,14 +128,16 @@ int child_wait(pid_t pid, int timeout_ms);
 
 /* One nng REQ socket with one pipe to the broker, for speaking the wire
  * protocol directly: pre-handshake requests, garbage, admin ops. */
+struct raw_pipes {
+    int added, removed; /* pipe events, counted atomically by nng's threads */
+};
+
 struct raw_conn {
     nng_socket sock;
     bool open;
-    /* pipe event counts, updated by nng's threads: on the heap, so that a
-     * socket a test forgets to close never writes into a dead stack frame */
-    struct raw_pipes {
-        int added, removed;
-    } *pipes;
+    /* on the heap, so that a socket a test forgets to close never writes
+     * into a dead stack frame */
+    struct raw_pipes *pipes;
 };
 
 enum raw_result {
@@ -178,10 +182,20 @@ int raw_request(struct raw_conn *r, const msgpack_sbuffer *req, nng_msg **reply)
  */
 int raw_handshake(struct raw_conn *r, const char *keyfile);
 
-/**
- * raw_ls_waiters() - over an authenticated @r, the parked-request count of
- * object @name from an "ls" request; -1 if absent or on error.
- */
+/* One "ls" row: [name, type, size, waiters, holder pid|nil, temp, created_ms]. */
+struct ls_row {
+    char type[32];
+    uint64_t size, waiters;
+    long holder_pid; /* -2 when nil (no holder) */
+    bool temp;
+    int64_t created_ms;
+};
+
+/* raw_ls() - over an authenticated @r, the "ls" row of object @name.
+ * Returns 0, or -1 when there is none or on error. */
+int raw_ls(struct raw_conn *r, const char *name, struct ls_row *row);
+
+/* raw_ls_waiters() - the parked-request count of @name; -1 if absent or on error. */
 long raw_ls_waiters(struct raw_conn *r, const char *name);
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -199,18 +213,18 @@ void sleep_ms(int ms);
 const char *val_repr(const sm_val *v);
 
 /* ck_sm() - assert that a call returns @want, naming both codes on failure. */
-#define ck_sm(expr, want)                                                                   \
-    do {                                                                                    \
-        int rc_ = (expr), want_ = (want);                                                   \
-        ck_assert_msg(rc_ == want_, "%s = %d (%s), expected %d (%s)", #expr, rc_,           \
-                      sm_strerror(rc_), want_, sm_strerror(want_));                          \
+#define ck_sm(expr, want)                                                                          \
+    do {                                                                                           \
+        int rc_ = (expr), want_ = (want);                                                          \
+        ck_assert_msg(rc_ == want_, "%s = %d (%s), expected %d (%s)", #expr, rc_,                  \
+                      sm_strerror(rc_), want_, sm_strerror(want_));                                \
     } while (0)
 
 /* ck_repr() - assert val_repr(@v) is @want, then free @v. */
-#define ck_repr(v, want)                                                                    \
-    do {                                                                                    \
-        ck_assert_str_eq(val_repr(&(v)), (want));                                           \
-        sm_val_free(&(v));                                                                  \
+#define ck_repr(v, want)                                                                           \
+    do {                                                                                           \
+        ck_assert_str_eq(val_repr(&(v)), (want));                                                  \
+        sm_val_free(&(v));                                                                         \
     } while (0)
 
 /* keyfile_write() - write @key (exact bytes) to @path with @mode. 0 or -1. */

@@ -232,6 +232,208 @@ int sm_lock_release(sm_lock *l);
 /* sm_lock_locked() - whether anyone holds it. */
 int sm_lock_locked(sm_lock *l, bool *out);
 
+/* ---- RLock (threading.RLock, robust) ------------------------------------ */
+
+typedef struct sm_rlock sm_rlock;
+typedef struct sm_rlock_opts { int reserved_; } sm_rlock_opts;
+
+int sm_rlock_open(sm_client *c, const char *name, int flags, const sm_rlock_opts *opts,
+                  sm_rlock **out);
+void sm_rlock_close(sm_rlock *l);
+
+/* sm_rlock_acquire() - as sm_lock_acquire(), but the owning thread may
+ * acquire again; each acquire needs its release. */
+int sm_rlock_acquire(sm_rlock *l, int timeout_ms);
+/* sm_rlock_release() - SM_ENOTOWNER unless held by this client and thread. */
+int sm_rlock_release(sm_rlock *l);
+int sm_rlock_locked(sm_rlock *l, bool *out);
+
+/* ---- Queue / JoinableQueue ---------------------------------------------- */
+
+typedef struct sm_queue sm_queue;
+typedef struct sm_queue_opts {
+    size_t maxsize; /* 0: unbounded */
+    bool joinable;  /* task_done() and join() (JoinableQueue) */
+} sm_queue_opts;
+
+int sm_queue_open(sm_client *c, const char *name, int flags, const sm_queue_opts *opts,
+                  sm_queue **out);
+void sm_queue_close(sm_queue *q);
+
+/* sm_queue_put() - append, waiting up to @timeout_ms for room; SM_EFULL
+ * (queue.Full) when none came.  Blocked putters are served in order. */
+int sm_queue_put(sm_queue *q, sm_val v, int timeout_ms);
+/* sm_queue_get() - remove the oldest item, waiting up to @timeout_ms;
+ * SM_EEMPTY (queue.Empty) when none came.  Blocked getters are served in
+ * order; an item is never handed to a client the broker knows is gone. */
+int sm_queue_get(sm_queue *q, sm_val *out, int timeout_ms);
+int sm_queue_qsize(sm_queue *q, size_t *n);
+int sm_queue_empty(sm_queue *q, bool *out);
+int sm_queue_full(sm_queue *q, bool *out);
+/* sm_queue_task_done() - one fetched item is done; SM_EVALUE when called
+ * more times than items were put; SM_ENOTSUP unless joinable. */
+int sm_queue_task_done(sm_queue *q);
+/* sm_queue_join() - wait until every item put has been task_done();
+ * SM_ETIMEDOUT; SM_ENOTSUP unless joinable. */
+int sm_queue_join(sm_queue *q, int timeout_ms);
+
+/* ---- Semaphore / BoundedSemaphore --------------------------------------- */
+
+typedef struct sm_sem sm_sem;
+typedef struct sm_sem_opts {
+    unsigned value; /* initial value */
+    bool bounded;   /* release past the initial value is SM_EVALUE */
+} sm_sem_opts;
+
+/* Without options (NULL) a semaphore starts at 1, unbounded. */
+int sm_sem_open(sm_client *c, const char *name, int flags, const sm_sem_opts *opts,
+                sm_sem **out);
+void sm_sem_close(sm_sem *s);
+
+/* sm_sem_acquire() - take one unit, waiting up to @timeout_ms (SM_ETIMEDOUT).
+ * Units a client took come back when its connection ends (SEM_UNDO). */
+int sm_sem_acquire(sm_sem *s, int timeout_ms);
+int sm_sem_release(sm_sem *s);                     /* SM_EVALUE past a bounded semaphore's max */
+int sm_sem_release_n(sm_sem *s, unsigned n);
+int sm_sem_value(sm_sem *s, unsigned *out);
+
+/* ---- Condition ---------------------------------------------------------- */
+
+typedef struct sm_cond sm_cond;
+typedef struct sm_cond_opts {
+    const char *lock; /* name of an existing lock or rlock; NULL: a private lock */
+} sm_cond_opts;
+
+int sm_cond_open(sm_client *c, const char *name, int flags, const sm_cond_opts *opts,
+                 sm_cond **out);
+void sm_cond_close(sm_cond *c);
+
+int sm_cond_acquire(sm_cond *c, int timeout_ms);
+int sm_cond_release(sm_cond *c);
+/* sm_cond_wait() - release the lock, wait for a notify or @timeout_ms, and
+ * re-acquire the lock before returning (also on SM_ETIMEDOUT), all on the
+ * broker.  SM_ENOTOWNER if the caller does not hold the lock. */
+int sm_cond_wait(sm_cond *c, int timeout_ms);
+/* sm_cond_notify() - wake up to @n waiters; SM_ENOTOWNER without the lock. */
+int sm_cond_notify(sm_cond *c, size_t n);
+int sm_cond_notify_all(sm_cond *c);
+
+/* ---- Event -------------------------------------------------------------- */
+
+typedef struct sm_event sm_event;
+typedef struct sm_event_opts { int reserved_; } sm_event_opts;
+
+int sm_event_open(sm_client *c, const char *name, int flags, const sm_event_opts *opts,
+                  sm_event **out);
+void sm_event_close(sm_event *e);
+
+int sm_event_set(sm_event *e);
+int sm_event_clear(sm_event *e);
+int sm_event_is_set(sm_event *e, bool *out);
+/* sm_event_wait() - SM_OK once set (at once if it is), SM_ETIMEDOUT. */
+int sm_event_wait(sm_event *e, int timeout_ms);
+
+/* ---- Barrier ------------------------------------------------------------ */
+
+typedef struct sm_barrier sm_barrier;
+typedef struct sm_barrier_opts {
+    unsigned parties; /* required when creating; >= 1 */
+} sm_barrier_opts;
+
+int sm_barrier_open(sm_client *c, const char *name, int flags, const sm_barrier_opts *opts,
+                    sm_barrier **out);
+void sm_barrier_close(sm_barrier *b);
+
+/* sm_barrier_wait() - wait for all parties; *index (may be NULL) gets
+ * 0..parties-1.  SM_EBROKEN (BrokenBarrierError) when the barrier is or
+ * becomes broken: by a timeout (this waiter's included), abort(), reset()
+ * while waiting, or a waiter's connection ending. */
+int sm_barrier_wait(sm_barrier *b, int timeout_ms, size_t *index);
+int sm_barrier_abort(sm_barrier *b);
+int sm_barrier_reset(sm_barrier *b);
+int sm_barrier_parties(sm_barrier *b, size_t *out);
+int sm_barrier_n_waiting(sm_barrier *b, size_t *out);
+int sm_barrier_broken(sm_barrier *b, bool *out);
+
+/* ---- Value -------------------------------------------------------------- */
+
+typedef struct sm_value sm_value;
+typedef struct sm_value_opts {
+    sm_val initial; /* when creating; a zeroed struct means nil */
+} sm_value_opts;
+
+int sm_value_open(sm_client *c, const char *name, int flags, const sm_value_opts *opts,
+                  sm_value **out);
+void sm_value_close(sm_value *v);
+
+int sm_value_get(sm_value *v, sm_val *out);
+int sm_value_set(sm_value *v, sm_val val);
+/* sm_value_incr() - atomically add @delta (int or float) to a numeric value;
+ * *result (may be NULL) gets the new value.  SM_ETYPE if not numeric,
+ * SM_EVALUE on integer overflow. */
+int sm_value_incr(sm_value *v, sm_val delta, sm_val *result);
+/* sm_value_cas() - compare-and-set: if the value equals @expected, set it to
+ * @desired.  *swapped tells which; *current (may be NULL) gets the value
+ * now held. */
+int sm_value_cas(sm_value *v, sm_val expected, sm_val desired, bool *swapped, sm_val *current);
+
+/* ---- Array (typed numeric, fixed length) -------------------------------- */
+
+typedef struct sm_array sm_array;
+typedef struct sm_array_opts {
+    char typecode;   /* as Python's array module: 'q' int64, 'd' float64, 'B' uint8,
+                        'i' int32, 'f' float32 */
+    size_t length;   /* number of items, all zero at creation... */
+    sm_val initial;  /* ...or an array value giving them (then length may be 0) */
+} sm_array_opts;
+
+int sm_array_open(sm_client *c, const char *name, int flags, const sm_array_opts *opts,
+                  sm_array **out);
+void sm_array_close(sm_array *a);
+
+int sm_array_get(sm_array *a, int64_t index, sm_val *out);   /* SM_EINDEX */
+/* sm_array_set() - SM_ETYPE for a value of another kind, SM_EVALUE out of
+ * the type's range. */
+int sm_array_set(sm_array *a, int64_t index, sm_val v);
+int sm_array_getslice(sm_array *a, int64_t start, int64_t stop, int64_t step, sm_val *out);
+/* sm_array_setslice() - the length never changes: the array value must hold
+ * exactly as many items as the slice selects (SM_EVALUE). */
+int sm_array_setslice(sm_array *a, int64_t start, int64_t stop, int64_t step, sm_val array);
+int sm_array_len(sm_array *a, size_t *n);
+
+/* ---- Namespace ---------------------------------------------------------- */
+
+typedef struct sm_namespace sm_namespace;
+typedef struct sm_namespace_opts { int reserved_; } sm_namespace_opts;
+
+int sm_namespace_open(sm_client *c, const char *name, int flags, const sm_namespace_opts *opts,
+                      sm_namespace **out);
+void sm_namespace_close(sm_namespace *ns);
+
+int sm_namespace_get(sm_namespace *ns, const char *attr, sm_val *out); /* SM_ENOKEY */
+int sm_namespace_set(sm_namespace *ns, const char *attr, sm_val v);
+int sm_namespace_del(sm_namespace *ns, const char *attr);             /* SM_ENOKEY */
+int sm_namespace_list(sm_namespace *ns, sm_val *out);                 /* a map value */
+
+/* ---- Pipe (a named duplex channel) -------------------------------------- */
+
+typedef struct sm_pipe sm_pipe;
+typedef struct sm_pipe_opts {
+    int end; /* which end this handle is: 0 or 1 */
+} sm_pipe_opts;
+
+/* Two processes open the same pipe name with ends 0 and 1; what one end
+ * sends, the other receives, in order.  NULL options: end 0. */
+int sm_pipe_open(sm_client *c, const char *name, int flags, const sm_pipe_opts *opts,
+                 sm_pipe **out);
+void sm_pipe_close(sm_pipe *p);
+
+int sm_pipe_send(sm_pipe *p, sm_val v);
+/* sm_pipe_recv() - the next value sent by the other end; SM_ETIMEDOUT. */
+int sm_pipe_recv(sm_pipe *p, sm_val *out, int timeout_ms);
+/* sm_pipe_poll() - whether a value is ready, waiting up to @timeout_ms. */
+int sm_pipe_poll(sm_pipe *p, int timeout_ms, bool *ready);
+
 #ifdef __cplusplus
 }
 #endif

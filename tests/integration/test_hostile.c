@@ -58,8 +58,7 @@ static void still_good(const char *after)
     ck_assert_msg(raw_open(&rc, broker.address) == 0,
                   "after %s: the broker no longer completes new connections", after);
     int st = raw_handshake(&rc, broker.keyfile);
-    ck_assert_msg(st == SM_OK, "after %s: the handshake on a new connection fails (%d)", after,
-                  st);
+    ck_assert_msg(st == SM_OK, "after %s: the handshake on a new connection fails (%d)", after, st);
     raw_close(&rc);
     ck_sm(sm_dict_incr(good, sm_str("n"), 1, &r), SM_OK);
     ck_assert_int_eq(r, ++good_count);
@@ -89,8 +88,8 @@ static bool refusal(int st)
  * any refusal status) or the pipe must drop.  Returns true while the pipe
  * is up, after checking that it still answers a ping properly.
  */
-static bool expect_refused(struct raw_conn *r, const void *buf, size_t len, int want,
-                           bool authed, const char *what)
+static bool expect_refused(struct raw_conn *r, const void *buf, size_t len, int want, bool authed,
+                           const char *what)
 {
     nng_msg *m;
     uint32_t nf;
@@ -131,6 +130,7 @@ struct frame_case {
     int want; /* -1: any refusal */
 };
 
+/* clang-format off */
 #define CASE(what, lit, want) {what, lit, sizeof(lit) - 1, want}
 
 static const struct frame_case malformed[] = {
@@ -166,6 +166,7 @@ static const struct frame_case malformed[] = {
     CASE("ext32 of 4 GB", "\x94\x21\x01\xa1k\xc9\xff\xff\xff\xff\x01" "abc", SM_EPROTO),
     CASE("array16 short", "\x94\x21\x01\xa1k\xdc\x01\x00\x01\x02", SM_EPROTO),
 };
+/* clang-format on */
 
 START_TEST(test_malformed)
 {
@@ -175,7 +176,8 @@ START_TEST(test_malformed)
         for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
             const struct frame_case *fc = &malformed[i];
             char what[128];
-            snprintf(what, sizeof(what), "%s (%s)", fc->what, authed ? "after auth" : "before auth");
+            snprintf(what, sizeof(what), "%s (%s)", fc->what,
+                     authed ? "after auth" : "before auth");
             if (!up) {
                 if (authed)
                     raw_auth_open(&r);
@@ -308,6 +310,7 @@ static uint64_t rng(void)
 }
 
 /* well-formed requests on dict "good" (handle 1), for mutation */
+/* clang-format off */
 static const struct frame_case templates[] = {
     CASE("dict.set", "\x94\x21\x01\xa3" "key\x92\xa1v\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00", 0),
     CASE("dict.get", "\x93\x20\x01\xa3" "key", 0),
@@ -320,6 +323,7 @@ static const struct frame_case templates[] = {
     CASE("ls", "\x92\x07\xa1*", 0),
     CASE("ping", "\x91\x03", 0),
 };
+/* clang-format on */
 
 START_TEST(test_random_frames)
 {
@@ -338,7 +342,8 @@ START_TEST(test_random_frames)
             buf[0] = (uint8_t)(0x90 | (rng() % 6));
             buf[1] = opcodes[rng() % sizeof(opcodes)];
         } else if (i % 3 == 2) { /* a third are good requests with a few bytes changed */
-            const struct frame_case *t = &templates[rng() % (sizeof(templates) / sizeof(templates[0]))];
+            const struct frame_case *t =
+                &templates[rng() % (sizeof(templates) / sizeof(templates[0]))];
             len = t->len;
             memcpy(buf, t->bytes, len);
             for (int k = 0, nmut = 1 + (int)(rng() % 3); k < nmut; k++)
@@ -365,8 +370,9 @@ START_TEST(test_random_frames)
             ck_assert_msg(broker_alive(&broker), "syncmgrd died at random frame %d", i);
     }
     raw_close(&r);
-    fprintf(stderr, "test_random_frames: %d dropped pipes; EPROTO %d, ENOTSUP %d, ETOOBIG %d, "
-                    "OK %d, other %d\n",
+    fprintf(stderr,
+            "test_random_frames: %d dropped pipes; EPROTO %d, ENOTSUP %d, ETOOBIG %d, "
+            "OK %d, other %d\n",
             drops, replies[SM_EPROTO], replies[SM_ENOTSUP], replies[SM_ETOOBIG], replies[SM_OK],
             2000 - drops - replies[SM_EPROTO] - replies[SM_ENOTSUP] - replies[SM_ETOOBIG] -
                 replies[SM_OK]);
@@ -499,7 +505,6 @@ START_TEST(test_unix_garbage)
     send_all(fd, req, sizeof(req));
     close(fd);
     still_good("hand-framed requests");
-
 }
 END_TEST
 

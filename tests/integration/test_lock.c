@@ -180,13 +180,19 @@ START_TEST(test_owner_dead)
     ck_assert_msg(poll(&pfd, 1, 10000) == 1, "holder did not take the lock");
     ck_assert_int_gt(read(out, buf, sizeof(buf) - 1), 0);
     ck_assert_str_eq(buf, "held\n");
+    struct ls_row row;
+    admin_open(&adm);
+    ck_assert_int_eq(raw_ls(&adm, "L", &row), 0);
+    ck_assert_str_eq(row.type, "lock");
+    ck_assert_uint_eq(row.size, 1);
+    ck_assert_msg(row.holder_pid == holder, "ls: holder pid %ld, expected %d (SO_PEERCRED)",
+                  row.holder_pid, (int)holder);
 
     /* another client parks in acquire(SM_FOREVER) */
     ck_sm(broker_connect(&broker, &c2), SM_OK);
     ck_sm(sm_lock_open(c2, "L", 0, NULL, &l2), SM_OK);
     struct acquirer a = {.lock = l2, .timeout_ms = SM_FOREVER, .rc = -1, .rc_next = -1};
     ck_assert_int_eq(pthread_create(&t, NULL, acquire_thread, &a), 0);
-    admin_open(&adm);
     wait_parked(&adm, "L", 1);
 
     int64_t killed = mono_ms();
@@ -391,8 +397,8 @@ START_TEST(test_shutdown_parked)
                   sm_strerror(a.rc));
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "syncmgrd wait status %#x after SIGTERM", (unsigned)status);
-    ck_assert_msg(stat(broker.sockpath, &st) < 0 && errno == ENOENT,
-                  "socket file %s still there", broker.sockpath);
+    ck_assert_msg(stat(broker.sockpath, &st) < 0 && errno == ENOENT, "socket file %s still there",
+                  broker.sockpath);
     ck_assert(broker_log_contains(&broker, "SM-"));
 
     sm_lock_close(l2);

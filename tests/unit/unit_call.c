@@ -86,7 +86,7 @@ static struct core *test_core(void)
 struct object *uc_new(const struct obj_type *type)
 {
     struct object *o = NULL;
-    ck_assert_int_eq(type->create(NULL, &o), SM_OK);
+    ck_assert_int_eq(type->create(NULL, NULL, &o), SM_OK);
     ck_assert_ptr_nonnull(o);
     o->type = type;
     o->id = UC_HANDLE;

@@ -10,4 +10,4 @@ sm_add_test(it_lock SOURCES integration/test_lock.c harness.c LIBS ${SM_IT_LIBS}
 sm_add_test(it_hostile SOURCES integration/test_hostile.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
 sm_add_test(it_examples SOURCES integration/test_examples.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 240)
 # the examples are run from $SM_EXAMPLES_DIR: build them with the test
-add_dependencies(it_examples example_counter example_list_append)
+add_dependencies(it_examples examples)

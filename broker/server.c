@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <nng/transport/ipc/ipc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,15 +284,32 @@ static int fail(char *why, size_t whylen, const char *what, const char *url, int
     return SM_ECONN;
 }
 
+/* ipc_in_use() - another broker answers on @url.  Probed with a full SP
+ * dial rather than nng's own connect-and-close check: with nng 1.5.2 a peer
+ * that closes during the SP header exchange can stop the listening broker
+ * from accepting anyone (upstream nng issue 1518). */
+static bool ipc_in_use(const char *url)
+{
+    nng_socket probe;
+    bool in_use = false;
+    if (access(url + 6, F_OK) != 0 || nng_req0_open(&probe) != 0)
+        return false;
+    in_use = nng_dial(probe, url, NULL, 0) == 0;
+    nng_close(probe);
+    return in_use;
+}
+
 /* listen_one() - create, configure and start one listener. */
 static int listen_one(struct server *srv, const char *url, const struct server_opts *o,
                       char *why, size_t whylen)
 {
     nng_listener l;
+    bool ipc = strncmp(url, "ipc://", 6) == 0;
+    if (ipc && ipc_in_use(url))
+        return fail(why, whylen, "another broker is listening on", url, NNG_EADDRINUSE);
     int rv = nng_listener_create(&l, srv->sock, url);
     if (rv)
         return fail(why, whylen, "cannot listen on", url, rv);
-    bool ipc = strncmp(url, "ipc://", 6) == 0;
     if (ipc && (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, o->ipc_mode)))
         return fail(why, whylen, "cannot set permissions on", url, rv);
     if ((rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, o->max_message_bytes)))

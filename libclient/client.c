@@ -28,6 +28,9 @@
 
 #include "auth.h"
 #include "client_internal.h"
+
+/* How long sm_connect() waits for each handshake reply. */
+#define SM_HANDSHAKE_MS 10000
 #include "errors.h"
 
 struct sm_client {
@@ -530,6 +533,18 @@ static int client_new(const char *keyfile, sm_client **out)
     return SM_OK;
 }
 
+/* handshake_timeout() - bound the calling thread's calls while connecting:
+ * a broker that accepted the connection but never answers must not hang
+ * sm_connect(); later calls wait as long as the broker makes them. */
+static int handshake_timeout(sm_client *c, nng_duration ms)
+{
+    struct smc_thread *t;
+    int rc = thread_get(c, &t);
+    if (!rc)
+        nng_aio_set_timeout(t->aio, ms);
+    return rc;
+}
+
 SM_API int sm_connect(sm_client **out, const char *address, const char *authkey_file)
 {
     sm_client *c;
@@ -542,7 +557,9 @@ SM_API int sm_connect(sm_client **out, const char *address, const char *authkey_
     int rc = client_new(authkey_file, &c);
     if (rc)
         return rc;
-    if (!(rc = dial(c, address)) && !(rc = hello(c, nonce)) && !(rc = prove(c, nonce))) {
+    if (!(rc = dial(c, address)) && !(rc = handshake_timeout(c, SM_HANDSHAKE_MS)) &&
+        !(rc = hello(c, nonce)) && !(rc = prove(c, nonce)) &&
+        !(rc = handshake_timeout(c, NNG_DURATION_INFINITE))) {
         c->authed = true;
         *out = c;
         return SM_OK;

@@ -8,7 +8,8 @@
  * that fails leaves its broker log on stderr and no directory behind.
  *
  * Child processes and nng: nng refuses to run in a process forked after nng
- * was used in its parent (it panics: "nng is not fork-reentrant safe").
+ * was used in its parent (it panics: "nng is not fork-reentrant safe"; the
+ * library turns that into SM_ENOTSUP from sm_connect() in such a child).
  * A test talks to the broker as soon as broker_start() returns, so child
  * processes that use libsyncmgr are started with child_spawn(), which
  * re-executes the test binary (see child_dispatch()); child_fork() is only

@@ -59,7 +59,8 @@ static struct session *authed(uint32_t pipe)
 }
 
 /*
- * call() - pack [opcode, fields...] from @fmt (u uint, i int, s str, n nil)
+ * call() - pack [opcode, fields...] from @fmt (u uint, i int, s str, n nil,
+ * L options map {"lock": str})
  * and dispatch it from @s with request tag @tag.  Returns the status, or
  * SM_PARKED; *result gets the first field (a uint or bool) when non-NULL.
  */
@@ -82,6 +83,11 @@ static int call(struct session *s, intptr_t tag, uint64_t *result, unsigned opco
             msgpack_pack_int64(&pk, va_arg(ap, int64_t));
         else if (*p == 's') {
             const char *str = va_arg(ap, const char *);
+            msgpack_pack_str_with_body(&pk, str, strlen(str));
+        } else if (*p == 'L') { /* open options {"lock": str} */
+            const char *str = va_arg(ap, const char *);
+            msgpack_pack_map(&pk, 1);
+            msgpack_pack_str_with_body(&pk, "lock", 4);
             msgpack_pack_str_with_body(&pk, str, strlen(str));
         } else
             msgpack_pack_nil(&pk);
@@ -333,6 +339,187 @@ START_TEST(shutdown_replies_to_every_waiter)
 }
 END_TEST
 
+static int racquire(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, uint64_t tid)
+{
+    return call(s, tag, NULL, SMOP_rlock_acquire, "uiu", h, timeout, tid);
+}
+
+static int rrelease(struct session *s, uint64_t h, uint64_t tid)
+{
+    return call(s, 0, NULL, SMOP_rlock_release, "uu", h, tid);
+}
+
+START_TEST(rlock_is_reentrant_per_thread)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    ck_assert_int_eq(racquire(a, 0, h, -1, 1), SM_OK);
+    ck_assert_int_eq(racquire(a, 0, h, 0, 1), SM_OK);  /* again: count 2 */
+    ck_assert_int_eq(racquire(a, 0, h, 0, 2), SM_ETIMEDOUT); /* another thread */
+    ck_assert_int_eq(racquire(b, 7, h, -1, 1), SM_PARKED);
+    ck_assert_int_eq(rrelease(b, h, 1), SM_ENOTOWNER);
+    ck_assert_int_eq(rrelease(a, h, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 0); /* still held once */
+    ck_assert_int_eq(rrelease(a, h, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].tag, 7);
+    ck_assert_int_eq(sent[0].status, SM_OK);
+    ck_assert_int_eq(rrelease(a, h, 1), SM_ENOTOWNER);
+}
+END_TEST
+
+START_TEST(rlock_abandoned_with_count)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t h = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(racquire(a, 0, h, -1, 1), SM_OK);
+    session_end(&core, a);
+    ck_assert_int_eq(racquire(b, 0, h, 0, 1), SM_EOWNERDEAD);
+    ck_assert_int_eq(rrelease(b, h, 1), SM_OK); /* count 1, not a's 3 */
+    ck_assert_int_eq(rrelease(b, h, 1), SM_ENOTOWNER);
+}
+END_TEST
+
+static uint64_t open_cond(struct session *s, const char *name, const char *lock)
+{
+    uint64_t h = 0;
+    int rc = lock ? call(s, 0, &h, SMOP_open, "suuL", name, (uint64_t)SM_T_COND,
+                         (uint64_t)OPEN_CREATE, lock)
+                  : call(s, 0, &h, SMOP_open, "suu", name, (uint64_t)SM_T_COND,
+                         (uint64_t)OPEN_CREATE);
+    ck_assert_int_eq(rc, SM_OK);
+    return h;
+}
+
+static int cwait(struct session *s, intptr_t tag, uint64_t c, int64_t timeout, uint64_t tid)
+{
+    return call(s, tag, NULL, SMOP_condition_wait, "uiu", c, timeout, tid);
+}
+
+START_TEST(cond_wait_releases_and_notify_reacquires)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t c = open_cond(a, "c", NULL);
+    ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_ENOTOWNER);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED);
+    /* the lock is free while a waits */
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 9), SM_ENOTOWNER);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 0); /* notified, but b still holds the lock */
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].tag, 1);
+    ck_assert_int_eq(sent[0].status, SM_OK);
+    /* a holds the lock again */
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1),
+                     SM_ETIMEDOUT);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+}
+END_TEST
+
+START_TEST(cond_notify_n_in_order)
+{
+    struct session *a = authed(1), *w[5];
+    uint64_t c = open_cond(a, "c", NULL);
+    for (int i = 0; i < 5; i++) {
+        w[i] = authed(10 + (uint32_t)i);
+        ck_assert_int_eq(call(w[i], 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1),
+                         SM_OK);
+        ck_assert_int_eq(cwait(w[i], 100 + i, c, -1, 1), SM_PARKED);
+    }
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify, "uuu", c, 2, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    /* the first two, one after the other as each releases */
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].tag, 100);
+    ck_assert_int_eq(call(w[0], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 2);
+    ck_assert_int_eq(sent[1].tag, 101);
+    ck_assert_int_eq(call(w[1], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 2); /* the other three still wait */
+    ck_assert_uint_eq(core.nparked, 3);
+    /* notify_all takes the rest */
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify_all, "uu", c, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    for (int i = 2; i < 5; i++) {
+        ck_assert_int_eq(sent[nsent - 1].tag, 100 + i);
+        ck_assert_int_eq(call(w[i], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    }
+    ck_assert_uint_eq(nsent, 5);
+}
+END_TEST
+
+START_TEST(cond_timeout_reacquires_first)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t c = open_cond(a, "c", NULL);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(cwait(a, 1, c, 50, 1), SM_PARKED);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    wait_expire(&core, now_ms() + 100);
+    ck_assert_uint_eq(nsent, 0); /* timed out, but b holds the lock */
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK); /* held */
+    /* with the lock free at the deadline, the reply is immediate */
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(cwait(a, 2, c, 0, 1), SM_PARKED);
+    wait_expire(&core, now_ms() + 1);
+    ck_assert_uint_eq(nsent, 2);
+    ck_assert_int_eq(sent[1].status, SM_ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(cond_over_named_rlock_restores_count)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t r = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    uint64_t c = open_cond(a, "c", "r");
+    ck_assert_int_eq(racquire(a, 0, r, -1, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED); /* releases both levels */
+    ck_assert_int_eq(racquire(b, 0, r, 0, 1), SM_OK);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
+    ck_assert_int_eq(rrelease(b, r, 1), SM_OK);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(rrelease(a, r, 1), SM_OK);
+    ck_assert_int_eq(rrelease(a, r, 1), SM_OK);
+    ck_assert_int_eq(rrelease(a, r, 1), SM_ENOTOWNER);
+    /* the lock must exist and be a lock */
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_open, "suuL", "c2", (uint64_t)SM_T_COND,
+                          (uint64_t)OPEN_CREATE, "nope"), SM_ENOENT);
+    open_obj(a, "d", SM_T_DICT, OPEN_CREATE);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_open, "suuL", "c2", (uint64_t)SM_T_COND,
+                          (uint64_t)OPEN_CREATE, "d"), SM_ETYPE);
+    /* unlinking the lock leaves the condition working */
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "r"), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1), SM_OK);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+}
+END_TEST
+
+START_TEST(cond_unlinked_with_waiters)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t c = open_cond(a, "c", NULL);
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
+    ck_assert_int_eq(call(b, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
+    /* a was waiting for the private lock: it goes with the condition */
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].status, SM_ENOENT);
+    ck_assert_uint_eq(core.nparked, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -349,6 +536,13 @@ static Suite *suite(void)
     tcase_add_test(tc, unlink_wakes_waiters_with_enoent);
     tcase_add_test(tc, parked_limit);
     tcase_add_test(tc, shutdown_replies_to_every_waiter);
+    tcase_add_test(tc, rlock_is_reentrant_per_thread);
+    tcase_add_test(tc, rlock_abandoned_with_count);
+    tcase_add_test(tc, cond_wait_releases_and_notify_reacquires);
+    tcase_add_test(tc, cond_notify_n_in_order);
+    tcase_add_test(tc, cond_timeout_reacquires_first);
+    tcase_add_test(tc, cond_over_named_rlock_restores_count);
+    tcase_add_test(tc, cond_unlinked_with_waiters);
     suite_add_tcase(s, tc);
     return s;
 }

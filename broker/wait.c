@@ -147,6 +147,8 @@ void wait_done(struct waiter *w, int status)
         w->obj->nwaiters--;
     if (!w->rep.msg)
         reply_begin(&w->rep); /* on ENOMEM the transport gets NULL: no reply */
+    if (w->data && w->free_data)
+        w->free_data(w->data);
     nng_msg *msg = reply_finish(&w->rep, status);
     if (core->send_reply)
         core->send_reply(w->req, msg, core->hook_arg);

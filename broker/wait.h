@@ -28,6 +28,11 @@ struct waiter {
     uint64_t opcode;
     uint64_t tid;
     int64_t arg;
+    /* optional: something the waiter owns (a parked put's item), released
+     * with free_data() when the waiter completes, whatever the reason,
+     * unless the handler took it first (then it sets data to NULL) */
+    void *data;
+    void (*free_data)(void *data);
     /* optional: called at the deadline instead of replying timeout_status
      * (e.g. a barrier breaks); must complete or re-park the waiter */
     void (*on_timeout)(struct waiter *w);
@@ -60,7 +65,8 @@ msgpack_packer *wait_field(struct waiter *w);
 /* wait_done() - unpark @w and send its reply with @status; frees @w. */
 void wait_done(struct waiter *w, int status);
 
-/* wait_cancel_queue() - complete every waiter on @queue with @status. */
+/* wait_cancel_queue() - complete every waiter on @queue with @status (the
+ * object is going away: on_cancel hooks are not called). */
 void wait_cancel_queue(struct waiter **queue, int status);
 
 /* wait_cancel_session() - complete every waiter of @s with SM_ECONN (the

@@ -1,56 +1,89 @@
-/* obj_event.c - PLACEHOLDER: being written (issue 3); every op answers SM_ENOTSUP. */
+/*
+ * obj_event.c - threading.Event: a flag that wait() parks on until set().
+ *
+ * set() completes every parked wait at once; a waiter whose session ends is
+ * simply dropped by the core (there is nothing to give back).
+ */
 #include <stdlib.h>
 
-#include "core.h"
+#include "opts.h"
+#include "wait.h"
 
-static int create(struct core *core, const struct arg *opts, struct object **out)
+struct obj_event {
+    struct object base;
+    bool flag;
+    struct waiter *waiters;
+};
+
+static struct obj_event *E(const struct object *o)
 {
-    (void)core;
-    (void)opts;
-    (void)out;
-    return SM_ENOTSUP;
+    return (struct obj_event *)o;
 }
 
-static void destroy(struct core *core, struct object *o)
+/* ---- type API ----------------------------------------------------------- */
+
+static int event_create(struct core *core, const struct arg *opts, struct object **out)
 {
     (void)core;
+    if (opts_any(opts))
+        return SM_EINVAL;
+    struct obj_event *e = calloc(1, sizeof(*e));
+    if (!e)
+        return SM_ENOMEM;
+    *out = &e->base;
+    return SM_OK;
+}
+
+static void event_destroy(struct core *core, struct object *o)
+{
+    (void)core;
+    wait_cancel_queue(&E(o)->waiters, SM_ENOENT);
     free(o);
 }
 
-static size_t size(const struct object *o)
+/* event_size() - for ls: 1 while set. */
+static size_t event_size(const struct object *o)
 {
-    (void)o;
-    return 0;
+    return E(o)->flag;
 }
 
 const struct obj_type obj_event_type = {
     .code = SM_T_EVENT,
     .name = "event",
-    .create = create,
-    .destroy = destroy,
-    .size = size,
+    .create = event_create,
+    .destroy = event_destroy,
+    .size = event_size,
 };
+
+/* ---- commands ----------------------------------------------------------- */
 
 int op_event_set(struct call *c)
 {
-    (void)c;
-    return SM_ENOTSUP;
+    struct obj_event *e = E(c->obj);
+    e->flag = true;
+    wait_cancel_queue(&e->waiters, SM_OK);
+    return SM_OK;
 }
 
 int op_event_clear(struct call *c)
 {
-    (void)c;
-    return SM_ENOTSUP;
+    E(c->obj)->flag = false;
+    return SM_OK;
 }
 
 int op_event_is_set(struct call *c)
 {
-    (void)c;
-    return SM_ENOTSUP;
+    (E(c->obj)->flag ? msgpack_pack_true : msgpack_pack_false)(reply_field(&c->rep));
+    return SM_OK;
 }
 
 int op_event_wait(struct call *c)
 {
-    (void)c;
-    return SM_ENOTSUP;
+    struct obj_event *e = E(c->obj);
+    int64_t timeout = c->f->args[0].i;
+    if (e->flag)
+        return SM_OK;
+    if (timeout == 0)
+        return SM_ETIMEDOUT;
+    return wait_park(c, &e->waiters, timeout, SM_ETIMEDOUT) ? SM_PARKED : SM_ELIMIT;
 }

@@ -36,8 +36,9 @@ struct waiter {
     /* optional: called at the deadline instead of replying timeout_status
      * (e.g. a barrier breaks); must complete or re-park the waiter */
     void (*on_timeout)(struct waiter *w);
-    /* optional: called when the session ends or the broker stops, before
-     * the waiter is dropped (e.g. a barrier breaks); must not complete it */
+    /* optional: called when the session ends (w->sess->ending is true) or
+     * the broker stops (false), before the waiter is dropped (e.g. a
+     * barrier breaks); must not complete it */
     void (*on_cancel)(struct waiter *w);
     struct reply rep;              /* reply fields packed by the waker */
 };

@@ -17,6 +17,7 @@
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
+#include "slice.h"
 
 struct list {
     struct object base; /* first: a struct object * is a struct list * */
@@ -145,12 +146,7 @@ static void list_clear_all(struct list *l)
 /* list_index() - the position of Python index @i; SM_EINDEX outside. */
 static int list_index(const struct list *l, int64_t i, size_t *out)
 {
-    if (i < 0)
-        i += (int64_t)l->len;
-    if (i < 0 || (uint64_t)i >= l->len)
-        return SM_EINDEX;
-    *out = (size_t)i;
-    return SM_OK;
+    return slice_index(i, l->len, out);
 }
 
 /* find_eq() - first position in [@from, @to) whose item == @v, or -1. */
@@ -160,54 +156,6 @@ static int64_t find_eq(const struct list *l, const struct arg *v, size_t from, s
         if (mp_equal(l->items[i]->data, l->items[i]->len, v->raw, v->len))
             return (int64_t)i;
     return -1;
-}
-
-/* A slice normalised against a length, as PySlice_AdjustIndices leaves it. */
-struct slice {
-    int64_t start, stop, step;
-    size_t len; /* items selected: start, start + step, ... */
-};
-
-static int64_t slice_clamp(int64_t v, int64_t len, int64_t step)
-{
-    if (v < 0) {
-        v += len;
-        if (v < 0)
-            v = step < 0 ? -1 : 0;
-    } else if (v >= len) {
-        v = step < 0 ? len - 1 : len;
-    }
-    return v;
-}
-
-/**
- * slice_adjust() - Python's PySlice_Unpack + PySlice_AdjustIndices: the
- * fields @a[0..2] (start, stop, step; nil = None) over a sequence of
- * @length.  SM_EVALUE when step is 0.
- */
-static int slice_adjust(const struct arg *a, size_t length, struct slice *s)
-{
-    int64_t len = (int64_t)length;
-    s->step = a[2].nil ? 1 : a[2].i;
-    if (s->step == 0)
-        return SM_EVALUE;
-    if (s->step < -INT64_MAX) /* so that -step cannot overflow */
-        s->step = -INT64_MAX;
-    s->start = a[0].nil ? (s->step < 0 ? INT64_MAX : 0) : a[0].i;
-    s->stop = a[1].nil ? (s->step < 0 ? INT64_MIN : INT64_MAX) : a[1].i;
-    s->start = slice_clamp(s->start, len, s->step);
-    s->stop = slice_clamp(s->stop, len, s->step);
-    s->len = 0;
-    if (s->step < 0 && s->stop < s->start)
-        s->len = (size_t)((s->start - s->stop - 1) / -s->step + 1);
-    else if (s->step > 0 && s->start < s->stop)
-        s->len = (size_t)((s->stop - s->start - 1) / s->step + 1);
-    return SM_OK;
-}
-
-static size_t slice_at(const struct slice *s, size_t k)
-{
-    return (size_t)(s->start + (int64_t)k * s->step);
 }
 
 /* Sorting: a stable merge sort of a copy of the item pointers. */

@@ -115,11 +115,14 @@ static int prog_parker(int argc, char **argv)
         return 1;
     unsigned k = (unsigned)atoi(argv[0]);
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_attr_setstacksize(&attr, 256 * 1024); /* small, yet above the TLS the harness uses */
     for (unsigned i = 0; i < THREADS; i++) {
         ctx[i] = (struct waiter_ctx){.o = &o, .kind = (k * THREADS + i) % KINDS, .rc = -1};
-        if (pthread_create(&t[i], &attr, waiter_thread, &ctx[i]))
+        int err = pthread_create(&t[i], &attr, waiter_thread, &ctx[i]);
+        if (err) {
+            fprintf(stderr, "parker %u: thread %u: %s\n", k, i, strerror(err));
             return 2;
+        }
     }
     for (unsigned i = 0; i < THREADS; i++) {
         pthread_join(t[i], NULL);

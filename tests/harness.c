@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -945,4 +947,84 @@ const char *val_repr(const sm_val *v)
         put(&t, "<type %d>", (int)v->type);
     }
     return buf;
+}
+
+/* ---- shared test steps ---------------------------------------------------- */
+
+void raw_admin(struct sm_broker *b, struct raw_conn *r)
+{
+    ck_assert_int_eq(raw_open(r, b->address), 0);
+    ck_assert_int_eq(raw_handshake(r, b->keyfile), SM_OK);
+}
+
+void raw_wait_parked(struct raw_conn *r, const char *name, long n)
+{
+    long got = -1;
+    int64_t give_up = mono_ms() + 10000;
+    while (mono_ms() < give_up) {
+        if ((got = raw_ls_waiters(r, name)) == n)
+            return;
+        usleep(500);
+    }
+    ck_abort_msg("%s: %ld parked requests after 10 s, expected %ld", name, got, n);
+}
+
+size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    size_t len = 0;
+    int64_t give_up = mono_ms() + timeout_ms;
+    while (len + 1 < cap) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int left = (int)(give_up - mono_ms());
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            break;
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n <= 0)
+            break; /* EOF: the writer and all its children are done */
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    return len;
+}
+
+int run_example(const char *name, char *out, size_t outlen, int timeout_ms)
+{
+    const char *dir = getenv("SM_EXAMPLES_DIR");
+    char path[512];
+    int p[2];
+    ck_assert_msg(dir != NULL, "$SM_EXAMPLES_DIR is not set (run through ctest)");
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    ck_assert_msg(access(path, X_OK) == 0, "%s: %s (build the examples)", path, strerror(errno));
+    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(p[1], STDOUT_FILENO);
+        execl(path, path, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    int64_t t0 = mono_ms();
+    read_all(p[0], out, outlen, timeout_ms);
+    close(p[0]);
+    int left = timeout_ms - (int)(mono_ms() - t0);
+    int rc = child_wait(pid, left > 1000 ? left : 1000);
+    fprintf(stderr, "---- %s (exit %d) ----\n%s", name, rc, out);
+    return rc;
+}
+
+void join_within(pthread_t t, int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    ck_assert_msg(pthread_timedjoin_np(t, NULL, &ts) == 0, "thread still blocked after %d ms",
+                  timeout_ms);
 }

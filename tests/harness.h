@@ -19,6 +19,7 @@
 #define SM_TESTS_HARNESS_H
 
 #include <nng/nng.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -199,7 +200,29 @@ int raw_ls(struct raw_conn *r, const char *name, struct ls_row *row);
 /* raw_ls_waiters() - the parked-request count of @name; -1 if absent or on error. */
 long raw_ls_waiters(struct raw_conn *r, const char *name);
 
+/* raw_admin() - raw_open() + raw_handshake() on @b; fails the test if either fails. */
+void raw_admin(struct sm_broker *b, struct raw_conn *r);
+
+/* raw_wait_parked() - poll "ls" until @name has @n parked requests; fails
+ * the test after 10 s. */
+void raw_wait_parked(struct raw_conn *r, const char *name, long n);
+
 /* ---- small helpers -------------------------------------------------------- */
+
+/* read_all() - read @fd until EOF, @cap - 1 bytes or @timeout_ms into @buf
+ * (NUL-terminated); returns the length. */
+size_t read_all(int fd, char *buf, size_t cap, int timeout_ms);
+
+/**
+ * run_example() - run $SM_EXAMPLES_DIR/@name (exec at once: it never runs
+ * nng code of ours), its stdout into @out, and echo that to stderr.
+ * Returns its exit code (128 + signal; -1 if it ran over @timeout_ms).
+ */
+int run_example(const char *name, char *out, size_t outlen, int timeout_ms);
+
+/* join_within() - pthread_join with a limit: a stuck client fails the test. */
+void join_within(pthread_t t, int timeout_ms);
+
 
 /* mono_ms() - CLOCK_MONOTONIC in milliseconds. */
 int64_t mono_ms(void);

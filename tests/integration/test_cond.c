@@ -24,8 +24,7 @@ static void setup(void)
     ck_assert_int_eq(broker_start(&broker, NULL), 0);
     broker_setenv(&broker);
     ck_sm(broker_connect(&broker, &cli), SM_OK);
-    ck_assert_int_eq(raw_open(&adm, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(&adm, broker.keyfile), SM_OK);
+    raw_admin(&broker, &adm);
 }
 
 static void teardown(void)
@@ -34,16 +33,6 @@ static void teardown(void)
     sm_disconnect(cli);
     cli = NULL;
     broker_stop(&broker, true);
-}
-
-/* wait_parked() - poll "ls" until @name has @n parked requests (10 s). */
-static void wait_parked(const char *name, long n)
-{
-    long got = -1;
-    int64_t give_up = mono_ms() + 10000;
-    while (mono_ms() < give_up && (got = raw_ls_waiters(&adm, name)) != n)
-        usleep(1000);
-    ck_assert_msg(got == n, "%s: %ld parked requests, expected %ld", name, got, n);
 }
 
 /* expect_line() - the child's next output line is @want (10 s). */
@@ -194,7 +183,7 @@ START_TEST(test_cond_producer_consumer)
     pid_t consumer = child_spawn(NULL, &out, "consumer", NULL);
     ck_assert_int_gt(consumer, 0);
     expect_line(out, "waiting\n");
-    wait_parked("C", 1);
+    raw_wait_parked(&adm, "C", 1);
     /* notify without the lock is refused; with it, the consumer wakes */
     ck_sm(sm_cond_notify(cv, 1), SM_ENOTOWNER);
     ck_sm(sm_lock_acquire(l, SM_FOREVER), SM_OK); /* the condition's lock, by name */
@@ -230,10 +219,10 @@ START_TEST(test_cond_waiter_killed)
     pid_t sleeper = child_spawn(NULL, &out, "sleeper", NULL);
     ck_assert_int_gt(sleeper, 0);
     expect_line(out, "waiting\n");
-    wait_parked("C", 1);
+    raw_wait_parked(&adm, "C", 1);
     kill(sleeper, SIGKILL);
     ck_assert_int_eq(child_wait(sleeper, 5000), 128 + SIGKILL);
-    wait_parked("C", 0);
+    raw_wait_parked(&adm, "C", 0);
     /* the lock it released to wait is free; notify finds nobody */
     ck_sm(sm_cond_acquire(cv, 0), SM_OK);
     ck_sm(sm_cond_notify_all(cv), SM_OK);

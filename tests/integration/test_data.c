@@ -64,25 +64,6 @@ static sm_val nums(msgpack_sbuffer *sb, const char *fmt, ...)
     return sm_msgpack(sb->data, sb->size);
 }
 
-static void admin_open(struct raw_conn *r)
-{
-    ck_assert_int_eq(raw_open(r, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(r, broker.keyfile), SM_OK);
-}
-
-/* wait_parked() - poll "ls" until @name has @n parked requests (10 s). */
-static void wait_parked(struct raw_conn *r, const char *name, long n)
-{
-    long got = -1;
-    int64_t give_up = mono_ms() + 10000;
-    while (mono_ms() < give_up) {
-        if ((got = raw_ls_waiters(r, name)) == n)
-            return;
-        usleep(500);
-    }
-    ck_abort_msg("%s: %ld parked requests after 10 s, expected %ld", name, got, n);
-}
-
 /* ---- Value ---------------------------------------------------------------- */
 
 START_TEST(test_value)
@@ -332,11 +313,11 @@ START_TEST(test_pipe)
     ck_assert_msg(took >= 300 && took <= 300 + 1500, "poll(300) took %lld ms", (long long)took);
 
     /* a parked receiver gets a later send at once */
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     struct receiver r = {.p = p1, .timeout_ms = 20000, .rc = -1};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, recv_thread, &r), 0);
-    wait_parked(&adm, "p", 1);
+    raw_wait_parked(&adm, "p", 1);
     ck_sm(sm_pipe_send(p0, sm_str("late")), SM_OK);
     pthread_join(t, NULL);
     ck_sm(r.rc, SM_OK);
@@ -384,12 +365,12 @@ START_TEST(test_pipe_receiver_killed)
     ck_assert_msg(poll(&pfd, 1, 10000) == 1, "the receiver did not start");
     ck_assert_int_gt(read(out, buf, sizeof(buf) - 1), 0);
     ck_assert_str_eq(buf, "ready\n");
-    admin_open(&adm);
-    wait_parked(&adm, "k", 1);
+    raw_admin(&broker, &adm);
+    raw_wait_parked(&adm, "k", 1);
 
     kill(pid, SIGKILL);
     ck_assert_int_eq(child_wait(pid, 5000), 128 + SIGKILL);
-    wait_parked(&adm, "k", 0); /* the broker has ended its session */
+    raw_wait_parked(&adm, "k", 0); /* the broker has ended its session */
     ck_sm(sm_pipe_send(p0, sm_str("for the living")), SM_OK);
     ck_assert_int_eq(raw_ls(&adm, "k", &row), 0);
     ck_assert_uint_eq(row.size, 1); /* queued, not swallowed */
@@ -418,7 +399,7 @@ START_TEST(test_pipe_pingpong_example)
     char *argv[] = {path, NULL};
     ck_assert_int_eq(posix_spawn(&pid, path, NULL, NULL, argv, environ), 0);
     ck_assert_int_eq(child_wait(pid, 60000), 0);
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     ck_assert_int_eq(raw_ls(&adm, "pingpong", &row), 0);
     ck_assert_str_eq(row.type, "pipe");
     ck_assert_uint_eq(row.size, 0); /* every message was received */

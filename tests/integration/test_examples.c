@@ -31,48 +31,6 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
-/*
- * run_example() - run $SM_EXAMPLES_DIR/@name with its stdout captured into
- * @out; returns the exit code (128 + signal; -1 if it ran over @timeout_ms).
- */
-static int run_example(const char *name, char *out, size_t outlen, int timeout_ms)
-{
-    const char *dir = getenv("SM_EXAMPLES_DIR");
-    char path[512];
-    int p[2];
-    size_t len = 0;
-
-    ck_assert_msg(dir != NULL, "$SM_EXAMPLES_DIR is not set (run through ctest)");
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    ck_assert_msg(access(path, X_OK) == 0, "%s: %s (build the examples)", path, strerror(errno));
-    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(p[1], STDOUT_FILENO);
-        execl(path, path, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    int64_t give_up = mono_ms() + timeout_ms;
-    for (;;) {
-        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-        int left = (int)(give_up - mono_ms());
-        if (left <= 0 || poll(&pfd, 1, left) <= 0)
-            break;
-        ssize_t n = read(p[0], out + len, outlen - 1 - len);
-        if (n <= 0)
-            break; /* EOF: the example and all its children are done with stdout */
-        len += (size_t)n;
-    }
-    out[len] = 0;
-    close(p[0]);
-    int rc = child_wait(pid, (int)(give_up - mono_ms() > 1000 ? give_up - mono_ms() : 1000));
-    fprintf(stderr, "---- %s (exit %d) ----\n%s", name, rc, out);
-    return rc;
-}
-
 START_TEST(test_counter)
 {
     static char out[65536];

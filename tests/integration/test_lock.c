@@ -36,35 +36,6 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
-/* wait_parked() - poll "ls" until @name has @n parked requests (10 s). */
-static void wait_parked(struct raw_conn *r, const char *name, long n)
-{
-    long got = -1;
-    int64_t give_up = mono_ms() + 10000;
-    while (mono_ms() < give_up) {
-        if ((got = raw_ls_waiters(r, name)) == n)
-            return;
-        usleep(500);
-    }
-    ck_abort_msg("%s: %ld parked requests after 10 s, expected %ld", name, got, n);
-}
-
-static void admin_open(struct raw_conn *r)
-{
-    ck_assert_int_eq(raw_open(r, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(r, broker.keyfile), SM_OK);
-}
-
-/* join() - pthread_join with a limit, so that a stuck client fails the test. */
-static void join(pthread_t t, int timeout_ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ck_assert_msg(pthread_timedjoin_np(t, NULL, &ts) == 0, "thread still blocked after %d ms",
-                  timeout_ms);
-}
-
 /* ---- child programs ------------------------------------------------------- */
 
 /* holder: take lock "L", say "held", then wait to be killed. */
@@ -181,7 +152,7 @@ START_TEST(test_owner_dead)
     ck_assert_int_gt(read(out, buf, sizeof(buf) - 1), 0);
     ck_assert_str_eq(buf, "held\n");
     struct ls_row row;
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     ck_assert_int_eq(raw_ls(&adm, "L", &row), 0);
     ck_assert_str_eq(row.type, "lock");
     ck_assert_uint_eq(row.size, 1);
@@ -193,11 +164,11 @@ START_TEST(test_owner_dead)
     ck_sm(sm_lock_open(c2, "L", 0, NULL, &l2), SM_OK);
     struct acquirer a = {.lock = l2, .timeout_ms = SM_FOREVER, .rc = -1, .rc_next = -1};
     ck_assert_int_eq(pthread_create(&t, NULL, acquire_thread, &a), 0);
-    wait_parked(&adm, "L", 1);
+    raw_wait_parked(&adm, "L", 1);
 
     int64_t killed = mono_ms();
     kill(holder, SIGKILL);
-    join(t, 10000);
+    join_within(t, 10000);
     ck_sm(a.rc, SM_EOWNERDEAD);
     ck_assert_msg(a.at - killed < 1000, "acquired %lld ms after the owner was killed",
                   (long long)(a.at - killed));
@@ -249,7 +220,7 @@ START_TEST(test_timeouts)
     ck_sm(sm_lock_acquire(l, 100), SM_ETIMEDOUT);
 
     /* timed-out requests leave nothing parked */
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     ck_assert_int_eq(raw_ls_waiters(&adm, "L"), 0);
 
     /* a timed wait that is served in time */
@@ -257,10 +228,10 @@ START_TEST(test_timeouts)
     struct acquirer a = {.lock = l2, .timeout_ms = 10000, .rc = -1};
     t0 = mono_ms();
     ck_assert_int_eq(pthread_create(&t, NULL, acquire_thread, &a), 0);
-    wait_parked(&adm, "L", 1);
+    raw_wait_parked(&adm, "L", 1);
     sleep_ms(200);
     ck_sm(sm_lock_release(l), SM_OK);
-    join(t, 10000);
+    join_within(t, 10000);
     ck_sm(a.rc, SM_OK);
     ck_assert_msg(a.at - t0 >= 200 && a.at - t0 < 5000, "served after %lld ms",
                   (long long)(a.at - t0));
@@ -291,7 +262,7 @@ START_TEST(test_fifo_1000)
     ck_sm(sm_lock_open(cli, "L", SM_CREATE, NULL, &l), SM_OK);
     ck_sm(sm_list_open(cli, "order", SM_CREATE, NULL, &order), SM_OK);
     ck_sm(sm_lock_acquire(l, SM_FOREVER), SM_OK);
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     for (int p = 0; p < NPROC; p++)
         ck_assert_int_gt(pid[p] = child_spawn(&in[p], NULL, "waiters", NULL), 0);
 
@@ -301,7 +272,7 @@ START_TEST(test_fifo_1000)
         char line[16];
         int len = snprintf(line, sizeof(line), "%d\n", k);
         ck_assert_int_eq(write(in[k % NPROC], line, (size_t)len), len);
-        wait_parked(&adm, "L", k + 1);
+        raw_wait_parked(&adm, "L", k + 1);
     }
     fprintf(stderr, "test_fifo_1000: %d waiters parked in %lld ms\n", NWAITERS,
             (long long)(mono_ms() - t0));
@@ -386,12 +357,12 @@ START_TEST(test_shutdown_parked)
     ck_sm(sm_lock_open(c2, "L", 0, NULL, &l2), SM_OK);
     struct acquirer a = {.lock = l2, .timeout_ms = SM_FOREVER, .rc = -1};
     ck_assert_int_eq(pthread_create(&t, NULL, acquire_thread, &a), 0);
-    admin_open(&adm);
-    wait_parked(&adm, "L", 1);
+    raw_admin(&broker, &adm);
+    raw_wait_parked(&adm, "L", 1);
     raw_close(&adm);
 
     int status = broker_kill(&broker, SIGTERM, 10000);
-    join(t, 10000);
+    join_within(t, 10000);
     ck_assert_msg(a.rc == SM_ESHUTDOWN || a.rc == SM_ECONN,
                   "parked acquire got %d (%s), expected SM_ESHUTDOWN or SM_ECONN", a.rc,
                   sm_strerror(a.rc));

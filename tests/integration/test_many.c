@@ -179,8 +179,7 @@ START_TEST(test_10000_parked)
     ck_sm(broker_connect(&broker, &c), SM_OK);
     ck_sm(open_all(c, SM_CREATE, 0, &o), SM_OK);
     ck_sm(sm_lock_acquire(o.lock, SM_FOREVER), SM_OK);
-    ck_assert_int_eq(raw_open(&adm, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(&adm, broker.keyfile), SM_OK);
+    raw_admin(&broker, &adm);
 
     for (int k = 0; k < PROCS; k++) {
         snprintf(arg, sizeof(arg), "%d", k);

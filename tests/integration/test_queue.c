@@ -41,44 +41,6 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
-static void admin_open(struct raw_conn *r)
-{
-    ck_assert_int_eq(raw_open(r, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(r, broker.keyfile), SM_OK);
-}
-
-/* wait_parked() - poll "ls" until @name has @n parked requests (10 s). */
-static void wait_parked(struct raw_conn *r, const char *name, long n)
-{
-    long got = -1;
-    int64_t give_up = mono_ms() + 10000;
-    while (mono_ms() < give_up) {
-        if ((got = raw_ls_waiters(r, name)) == n)
-            return;
-        usleep(500);
-    }
-    ck_abort_msg("%s: %ld parked requests after 10 s, expected %ld", name, got, n);
-}
-
-/* read_all() - read @fd until EOF or @timeout_ms into @buf (NUL-terminated). */
-static size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)
-{
-    size_t len = 0;
-    int64_t give_up = mono_ms() + timeout_ms;
-    while (len + 1 < cap) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int left = (int)(give_up - mono_ms());
-        if (left <= 0 || poll(&pfd, 1, left) <= 0)
-            break;
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = 0;
-    return len;
-}
-
 /* ck_elapsed() - a timed call took no less than @ms and not much more. */
 #define ck_elapsed(t0, ms)                                                                         \
     do {                                                                                           \
@@ -188,7 +150,7 @@ START_TEST(test_methods)
 
     struct raw_conn adm;
     struct ls_row row;
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     ck_assert_int_eq(raw_ls(&adm, "Q", &row), 0);
     ck_assert_str_eq(row.type, "queue");
     ck_assert_uint_eq(row.size, 2);
@@ -312,7 +274,7 @@ START_TEST(test_timeouts)
     ck_sm(sm_queue_qsize(q, &n), SM_OK);
     ck_assert_uint_eq(n, 1);
     struct raw_conn adm;
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     ck_assert_int_eq(raw_ls_waiters(&adm, "Q"), 0);
 
     /* blocked calls of a second client, completed by this one */
@@ -322,7 +284,7 @@ START_TEST(test_timeouts)
     pthread_t t;
     struct blocked p = {.q = j, .op = 'p', .timeout_ms = 10000};
     ck_assert_int_eq(pthread_create(&t, NULL, blocked_thread, &p), 0);
-    wait_parked(&adm, "Q", 1);
+    raw_wait_parked(&adm, "Q", 1);
     ck_sm(sm_queue_get(q, &v, 0), SM_OK);
     ck_repr(v, "1");
     joined(t, 10000);
@@ -332,7 +294,7 @@ START_TEST(test_timeouts)
 
     struct blocked w = {.q = j, .op = 'j', .timeout_ms = SM_FOREVER};
     ck_assert_int_eq(pthread_create(&t, NULL, blocked_thread, &w), 0);
-    wait_parked(&adm, "Q", 1);
+    raw_wait_parked(&adm, "Q", 1);
     ck_sm(sm_queue_task_done(q), SM_OK);
     usleep(100 * 1000);
     ck_assert_int_eq(raw_ls_waiters(&adm, "Q"), 1); /* one task still unfinished */
@@ -342,7 +304,7 @@ START_TEST(test_timeouts)
 
     struct blocked g = {.q = j, .op = 'g', .timeout_ms = 10000};
     ck_assert_int_eq(pthread_create(&t, NULL, blocked_thread, &g), 0);
-    wait_parked(&adm, "Q", 1);
+    raw_wait_parked(&adm, "Q", 1);
     sleep_ms(200);
     t0 = mono_ms();
     ck_sm(sm_queue_put(q, sm_str("now"), 0), SM_OK);
@@ -374,10 +336,10 @@ START_TEST(test_fifo_getters)
     char buf[64], want[16];
 
     ck_sm(sm_queue_open(cli, "Q", SM_CREATE, NULL, &q), SM_OK);
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     for (int k = 0; k < NGETTERS; k++) {
         ck_assert_int_gt(pid[k] = child_spawn(NULL, &out[k], "getter", "Q", NULL), 0);
-        wait_parked(&adm, "Q", k + 1); /* arrival order is k */
+        raw_wait_parked(&adm, "Q", k + 1); /* arrival order is k */
     }
     for (int k = 0; k < NGETTERS; k++)
         ck_sm(sm_queue_put(q, sm_int(k), 0), SM_OK);
@@ -409,17 +371,17 @@ START_TEST(test_killed_getter)
     sm_val v;
 
     ck_sm(sm_queue_open(cli, "Q", SM_CREATE, NULL, &q), SM_OK);
-    admin_open(&adm);
+    raw_admin(&broker, &adm);
     pid_t victim = child_spawn(NULL, &out1, "getter", "Q", NULL);
     ck_assert_int_gt(victim, 0);
-    wait_parked(&adm, "Q", 1);
+    raw_wait_parked(&adm, "Q", 1);
     pid_t next = child_spawn(NULL, &out2, "getter", "Q", NULL);
     ck_assert_int_gt(next, 0);
-    wait_parked(&adm, "Q", 2);
+    raw_wait_parked(&adm, "Q", 2);
 
     kill(victim, SIGKILL);
     ck_assert_int_eq(child_wait(victim, 5000), 128 + SIGKILL);
-    wait_parked(&adm, "Q", 1); /* the broker has dropped the dead getter */
+    raw_wait_parked(&adm, "Q", 1); /* the broker has dropped the dead getter */
     ck_sm(sm_queue_put(q, sm_str("precious"), 0), SM_OK);
     ck_assert_int_eq(child_wait(next, 10000), 0);
     read_all(out2, buf, sizeof(buf), 5000);
@@ -427,10 +389,10 @@ START_TEST(test_killed_getter)
 
     /* and once nobody waits, a put stays for the next get */
     victim = child_spawn(NULL, NULL, "getter", "Q", NULL);
-    wait_parked(&adm, "Q", 1);
+    raw_wait_parked(&adm, "Q", 1);
     kill(victim, SIGKILL);
     ck_assert_int_eq(child_wait(victim, 5000), 128 + SIGKILL);
-    wait_parked(&adm, "Q", 0);
+    raw_wait_parked(&adm, "Q", 0);
     ck_sm(sm_queue_put(q, sm_str("kept"), 0), SM_OK);
     ck_sm(sm_queue_get(q, &v, 0), SM_OK);
     ck_repr(v, "'kept'");
@@ -495,35 +457,6 @@ START_TEST(test_many_processes)
 END_TEST
 
 /* ---- (f) the examples ----------------------------------------------------- */
-
-/* run_example() - run $SM_EXAMPLES_DIR/@name, its stdout into @out; returns
- * its exit code (128 + signal; -1 if it ran over @timeout_ms). */
-static int run_example(const char *name, char *out, size_t outlen, int timeout_ms)
-{
-    const char *dir = getenv("SM_EXAMPLES_DIR");
-    char path[512];
-    int p[2];
-    ck_assert_msg(dir != NULL, "$SM_EXAMPLES_DIR is not set (run through ctest)");
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    ck_assert_msg(access(path, X_OK) == 0, "%s: %s (build the examples)", path, strerror(errno));
-    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-    pid_t pid = fork(); /* exec at once: the child never runs nng code of ours */
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(p[1], STDOUT_FILENO);
-        execl(path, path, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    int64_t t0 = mono_ms();
-    read_all(p[0], out, outlen, timeout_ms);
-    close(p[0]);
-    int left = timeout_ms - (int)(mono_ms() - t0);
-    int rc = child_wait(pid, left > 1000 ? left : 1000);
-    fprintf(stderr, "---- %s (exit %d) ----\n%s", name, rc, out);
-    return rc;
-}
 
 START_TEST(test_example_producer_consumer)
 {

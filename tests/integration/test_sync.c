@@ -41,19 +41,6 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
-/* wait_parked() - poll "ls" until @name has @n parked requests (10 s). */
-static void wait_parked(const char *name, long n)
-{
-    long got = -1;
-    int64_t give_up = mono_ms() + 10000;
-    while (mono_ms() < give_up) {
-        if ((got = raw_ls_waiters(&adm, name)) == n)
-            return;
-        usleep(500);
-    }
-    ck_abort_msg("%s: %ld parked requests after 10 s, expected %ld", name, got, n);
-}
-
 /* wait_gone() - poll "ls" until @name is no more (10 s). */
 static void wait_gone(const char *name)
 {
@@ -185,32 +172,13 @@ static const struct child_prog progs[] = {
     {NULL, NULL},
 };
 
-/* read_all() - what @fd gives until EOF, @len - 1 bytes or @timeout_ms,
- * NUL-terminated. */
-static void read_all(int fd, char *buf, size_t len, int timeout_ms)
-{
-    size_t got = 0;
-    int64_t give_up = mono_ms() + timeout_ms;
-    while (got < len - 1) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int left = (int)(give_up - mono_ms());
-        if (left <= 0 || poll(&pfd, 1, left) <= 0)
-            break;
-        ssize_t n = read(fd, buf + got, len - 1 - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    buf[got] = 0;
-}
-
 /* spawn_parked() - start child @prog and wait until @name shows @parked
  * parked requests (the child's among them). */
 static pid_t spawn_parked(const char *prog, const char *name, long parked)
 {
     pid_t pid = child_spawn(NULL, NULL, prog, NULL);
     ck_assert_int_gt(pid, 0);
-    wait_parked(name, parked);
+    raw_wait_parked(&adm, name, parked);
     return pid;
 }
 
@@ -269,9 +237,9 @@ START_TEST(test_sem_wait_served_by_another_client)
     ck_sm(broker_connect(&broker, &c2), SM_OK);
     ck_sm(sm_sem_open(c2, "S", 0, NULL, &s2), SM_OK);
     bg_start(&a, sem_acquire, s2, SM_FOREVER);
-    wait_parked("S", 1);
+    raw_wait_parked(&adm, "S", 1);
     bg_start(&b, sem_acquire, s2, 10000);
-    wait_parked("S", 2);
+    raw_wait_parked(&adm, "S", 2);
     ck_sm(sm_sem_release_n(s, 2), SM_OK); /* by a client that holds none */
     ck_sm(bg_join(&a, 10000), SM_OK);
     ck_sm(bg_join(&b, 10000), SM_OK);
@@ -303,7 +271,7 @@ START_TEST(test_sem_units_of_killed_client_come_back)
     ck_sm(sm_sem_value(s, &v), SM_OK);
     ck_assert_uint_eq(v, 0);
     bg_start(&a, sem_acquire, s, SM_FOREVER);
-    wait_parked("S", 1);
+    raw_wait_parked(&adm, "S", 1);
 
     kill(pid, SIGKILL);
     ck_assert_int_eq(child_wait(pid, 5000), 128 + SIGKILL);
@@ -342,7 +310,7 @@ START_TEST(test_event_methods)
     bg_start(&w[0], event_wait, e, SM_FOREVER);
     bg_start(&w[1], event_wait, e2, SM_FOREVER);
     bg_start(&w[2], event_wait, e2, 20000);
-    wait_parked("E", 3);
+    raw_wait_parked(&adm, "E", 3);
     ck_sm(sm_event_set(e2), SM_OK);
     for (int i = 0; i < 3; i++)
         ck_sm(bg_join(&w[i], 10000), SM_OK);
@@ -369,7 +337,7 @@ START_TEST(test_event_waiter_killed)
     pid_t pid = spawn_parked("event_waiter", "E", 1);
     kill(pid, SIGKILL);
     ck_assert_int_eq(child_wait(pid, 5000), 128 + SIGKILL);
-    wait_parked("E", 0); /* the broker dropped its request */
+    raw_wait_parked(&adm, "E", 0); /* the broker dropped its request */
     ck_sm(sm_event_set(e), SM_OK);
     ck_assert_int_eq(raw_ls_waiters(&adm, "E"), 0);
     sm_event_close(e);
@@ -387,7 +355,7 @@ static void one_round(sm_barrier *b)
     unsigned seen = 0;
     for (int i = 0; i < 2; i++) {
         bg_start(&w[i], barrier_wait, b, i ? 20000 : SM_FOREVER);
-        wait_parked("B", i + 1);
+        raw_wait_parked(&adm, "B", i + 1);
     }
     ck_sm(sm_barrier_n_waiting(b, &n), SM_OK);
     ck_assert_uint_eq(n, 2);
@@ -455,7 +423,7 @@ START_TEST(test_barrier_breaking)
     ck_sm(sm_barrier_open(cli, "B", SM_CREATE, &three, &b), SM_OK);
     /* a timeout breaks it for the waiter that timed out and the others */
     bg_start(&w, barrier_wait, b, SM_FOREVER);
-    wait_parked("B", 1);
+    raw_wait_parked(&adm, "B", 1);
     int64_t t0 = mono_ms();
     ck_sm(sm_barrier_wait(b, 300, NULL), SM_EBROKEN);
     ck_took(t0, 300);
@@ -464,14 +432,14 @@ START_TEST(test_barrier_breaking)
 
     /* abort() */
     bg_start(&w, barrier_wait, b, 20000);
-    wait_parked("B", 1);
+    raw_wait_parked(&adm, "B", 1);
     ck_sm(sm_barrier_abort(b), SM_OK);
     ck_sm(bg_join(&w, 10000), SM_EBROKEN);
     ck_broken(b);
 
     /* reset() while waiting: the waiter is told, the barrier is whole */
     bg_start(&w, barrier_wait, b, SM_FOREVER);
-    wait_parked("B", 1);
+    raw_wait_parked(&adm, "B", 1);
     ck_sm(sm_barrier_reset(b), SM_OK);
     ck_sm(bg_join(&w, 10000), SM_EBROKEN);
     one_round(b);
@@ -487,7 +455,7 @@ START_TEST(test_barrier_waiter_killed)
 
     ck_sm(sm_barrier_open(cli, "B", SM_CREATE, &three, &b), SM_OK);
     bg_start(&w, barrier_wait, b, SM_FOREVER);
-    wait_parked("B", 1);
+    raw_wait_parked(&adm, "B", 1);
     pid_t pid = spawn_parked("barrier_waiter", "B", 2);
     kill(pid, SIGKILL);
     ck_assert_int_eq(child_wait(pid, 5000), 128 + SIGKILL);

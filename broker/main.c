@@ -127,7 +127,8 @@ static void defaults(struct config *cfg)
     }
 }
 
-/* run_loop() - the core's own loop: signals, departed pipes, deadlines.
+/* run_loop() - the core's own loop: signals, departed pipes, deadlines,
+ * listener probes.
  * Returns when SIGTERM or SIGINT arrives. */
 static void run_loop(struct core *core, struct server *srv, int sigfd)
 {
@@ -140,10 +141,12 @@ static void run_loop(struct core *core, struct server *srv, int sigfd)
             int64_t d = next - now_ms();
             timeout = d < 0 ? 0 : d < 1000 ? (int)d : 1000;
         }
-        struct pollfd fds[2] = {{.fd = sigfd, .events = POLLIN},
-                                {.fd = server_event_fd(srv), .events = POLLIN}};
-        if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+        struct pollfd fds[2 + MAX_LISTEN] = {{.fd = sigfd, .events = POLLIN},
+                                             {.fd = server_event_fd(srv), .events = POLLIN}};
+        int nextra = server_poll_prepare(srv, fds + 2, MAX_LISTEN, &timeout);
+        if (poll(fds, 2 + (nfds_t)nextra, timeout) < 0 && errno != EINTR)
             log_err("SM-POLL", "poll: %s", strerror(errno));
+        server_poll_check(srv, fds + 2, (size_t)nextra);
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

@@ -2,14 +2,13 @@
 #include "server.h"
 
 #include <nng/protocol/reqrep0/rep.h>
-#include <nng/protocol/reqrep0/req.h>
-#include <nng/transport/ipc/ipc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "log.h"
 #include "wait.h"
 
@@ -36,8 +35,8 @@ struct server {
     uint32_t *gone;            /* departed pipe ids for the main loop */
     size_t ngone, capgone;
     int evfd;
-    char **ipc_paths;
-    size_t nipc;
+    struct listener **listeners;
+    size_t nlisteners;
 };
 
 static void work_cb(void *arg);
@@ -278,55 +277,36 @@ int server_event_fd(const struct server *srv)
     return srv->evfd;
 }
 
-static int fail(char *why, size_t whylen, const char *what, const char *url, int rv)
+static int listen_all(struct server *srv, const struct server_opts *o, char *why,
+                      size_t whylen)
 {
-    snprintf(why, whylen, "%s %s: %s", what, url, nng_strerror(rv));
-    return SM_ECONN;
-}
-
-/* ipc_in_use() - another broker answers on @url.  Probed with a full SP
- * dial rather than nng's own connect-and-close check: with nng 1.5.2 a peer
- * that closes during the SP header exchange can stop the listening broker
- * from accepting anyone (upstream nng issue 1518). */
-static bool ipc_in_use(const char *url)
-{
-    nng_socket probe;
-    bool in_use = false;
-    if (access(url + 6, F_OK) != 0 || nng_req0_open(&probe) != 0)
-        return false;
-    in_use = nng_dial(probe, url, NULL, 0) == 0;
-    nng_close(probe);
-    return in_use;
-}
-
-/* listen_one() - create, configure and start one listener. */
-static int listen_one(struct server *srv, const char *url, const struct server_opts *o,
-                      char *why, size_t whylen)
-{
-    nng_listener l;
-    bool ipc = strncmp(url, "ipc://", 6) == 0;
-    if (ipc && ipc_in_use(url))
-        return fail(why, whylen, "another broker is listening on", url, NNG_EADDRINUSE);
-    int rv = nng_listener_create(&l, srv->sock, url);
-    if (rv)
-        return fail(why, whylen, "cannot listen on", url, rv);
-    if (ipc && (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, o->ipc_mode)))
-        return fail(why, whylen, "cannot set permissions on", url, rv);
-    if ((rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, o->max_message_bytes)))
-        return fail(why, whylen, "cannot set message limit on", url, rv);
-    if ((rv = nng_listener_start(l, 0)))
-        return fail(why, whylen, "cannot listen on", url, rv);
-    if (ipc) {
-        char **p = realloc(srv->ipc_paths, (srv->nipc + 1) * sizeof(*p));
-        if (p && (p[srv->nipc] = strdup(url + 6))) {
-            srv->ipc_paths = p;
-            srv->nipc++;
-        } else if (p) {
-            srv->ipc_paths = p;
-        }
+    if (!(srv->listeners = calloc(o->nurls, sizeof(*srv->listeners))))
+        return SM_ENOMEM;
+    for (; srv->nlisteners < o->nurls; srv->nlisteners++) {
+        int rc = listener_start(&srv->listeners[srv->nlisteners], srv->sock,
+                                o->urls[srv->nlisteners], o->ipc_mode, o->max_message_bytes, why,
+                                whylen);
+        if (rc)
+            return rc;
     }
-    log_info("SM-LISTEN", "listening on %s", url);
     return SM_OK;
+}
+
+int server_poll_prepare(struct server *srv, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+    int64_t now = now_ms();
+    size_t n = srv->nlisteners < max ? srv->nlisteners : max;
+    for (size_t i = 0; i < n; i++)
+        if (!listener_poll(srv->listeners[i], now, &fds[i], timeout_ms))
+            fds[i] = (struct pollfd){.fd = -1}; /* poll() skips it */
+    return (int)n;
+}
+
+void server_poll_check(struct server *srv, const struct pollfd *fds, size_t n)
+{
+    int64_t now = now_ms();
+    for (size_t i = 0; i < srv->nlisteners && i < n; i++)
+        listener_check(srv->listeners[i], fds[i].fd >= 0 ? fds[i].revents : 0, now);
 }
 
 int server_open(struct server **out, struct core *core, const struct server_opts *o, char *why,
@@ -359,12 +339,10 @@ int server_open(struct server **out, struct core *core, const struct server_opts
         pthread_mutex_lock(&srv->mtx);
     }
     pthread_mutex_unlock(&srv->mtx);
-    for (size_t i = 0; i < o->nurls; i++) {
-        int rc = listen_one(srv, o->urls[i], o, why, whylen);
-        if (rc) {
-            server_close(srv);
-            return rc;
-        }
+    int rc = listen_all(srv, o, why, whylen);
+    if (rc) {
+        server_close(srv);
+        return rc;
     }
     *out = srv;
     return SM_OK;
@@ -393,13 +371,11 @@ void server_close(struct server *srv)
         nng_aio_free(srv->all[i]->aio);
         free(srv->all[i]);
     }
-    for (size_t i = 0; i < srv->nipc; i++) {
-        unlink(srv->ipc_paths[i]);
-        free(srv->ipc_paths[i]);
-    }
+    for (size_t i = 0; i < srv->nlisteners; i++)
+        listener_free(srv->listeners[i]);
     core->send_reply = NULL;
     core->deadline_changed = NULL;
-    free(srv->ipc_paths);
+    free(srv->listeners);
     free(srv->all);
     free(srv->gone);
     close(srv->evfd);

@@ -9,6 +9,7 @@
 #ifndef SM_BROKER_SERVER_H
 #define SM_BROKER_SERVER_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "core.h"
@@ -37,6 +38,15 @@ int server_event_fd(const struct server *srv);
 /* server_process_events() - end the sessions of departed pipes; expire
  * deadlines.  Takes core->lock itself. */
 void server_process_events(struct server *srv);
+
+/* server_poll_prepare() - fill up to @max pollfds the main loop must also
+ * watch (one per listener; fd -1 when idle) and lower *timeout_ms to when
+ * server_poll_check() is next due.  Returns how many were filled. */
+int server_poll_prepare(struct server *srv, struct pollfd *fds, size_t max, int *timeout_ms);
+
+/* server_poll_check() - after poll(): let each listener see its result
+ * (keeps ipc listeners accepting, see listener.h). */
+void server_poll_check(struct server *srv, const struct pollfd *fds, size_t n);
 
 /* server_close() - parked requests get SM_ESHUTDOWN, replies are flushed
  * (bounded wait), listeners closed, ipc socket files removed, memory freed. */

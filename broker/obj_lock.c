@@ -166,7 +166,7 @@ int lock_acquire(struct call *c, struct object *lock, int64_t timeout, uint64_t 
         return take(l, c->sess, tid, 1);
     if (timeout == 0)
         return SM_ETIMEDOUT;
-    struct waiter *w = wait_park(c, &l->waiters, timeout, SM_ETIMEDOUT);
+    struct waiter *w = wait_park_on(c, lock, &l->waiters, timeout, SM_ETIMEDOUT);
     if (!w)
         return SM_ELIMIT;
     w->tid = tid;

@@ -74,6 +74,12 @@ static void heap_remove(struct core *core, struct waiter *w)
 struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
                          int timeout_status)
 {
+    return wait_park_on(c, c->obj, queue, timeout_ms, timeout_status);
+}
+
+struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **queue,
+                            int64_t timeout_ms, int timeout_status)
+{
     struct core *core = c->core;
     if (core->nparked >= core->limits.max_parked)
         return NULL;
@@ -82,7 +88,7 @@ struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_
         return NULL;
     w->queue = queue;
     w->core = core;
-    w->obj = c->obj;
+    w->obj = obj;
     w->sess = c->sess;
     w->req = c->req;
     w->opcode = c->f->opcode;

@@ -52,6 +52,11 @@ struct waiter {
 struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
                          int timeout_status);
 
+/* wait_park_on() - wait_park() on a queue of @obj rather than of c->obj
+ * (a condition's acquire waits on its lock). */
+struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **queue,
+                            int64_t timeout_ms, int timeout_status);
+
 /* wait_first() - the first waiter on @queue whose session is still there
  * (a gone session's waiters are about to be cancelled), or NULL. */
 struct waiter *wait_first(struct waiter *queue);

@@ -520,6 +520,28 @@ START_TEST(cond_unlinked_with_waiters)
 }
 END_TEST
 
+START_TEST(cond_acquire_waits_on_the_lock)
+{
+    struct session *a = authed(1), *b = authed(2);
+    uint64_t m = open_obj(a, "m", SM_T_LOCK, OPEN_CREATE);
+    uint64_t c = open_cond(a, "c", "m");
+    ck_assert_int_eq(acquire(b, 0, m, -1, 1), SM_OK);
+    ck_assert_int_eq(call(a, 5, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)1000, 1),
+                     SM_PARKED);
+    /* the request waits for the lock, and is counted there */
+    ck_assert_uint_eq(registry_find(&core, m)->nwaiters, 1);
+    ck_assert_uint_eq(registry_find(&core, c)->nwaiters, 0);
+    /* the condition may go; the lock and its waiter stay */
+    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
+    ck_assert_uint_eq(nsent, 0);
+    wait_expire(&core, now_ms() + 2000);
+    ck_assert_uint_eq(nsent, 1);
+    ck_assert_int_eq(sent[0].tag, 5);
+    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
+    ck_assert_uint_eq(registry_find(&core, m)->nwaiters, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -543,6 +565,7 @@ static Suite *suite(void)
     tcase_add_test(tc, cond_timeout_reacquires_first);
     tcase_add_test(tc, cond_over_named_rlock_restores_count);
     tcase_add_test(tc, cond_unlinked_with_waiters);
+    tcase_add_test(tc, cond_acquire_waits_on_the_lock);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /*
  * ctl.h - syncmgrctl's pieces: the command table (syncmgrctl.c) and the
- * command handlers (ctl_cmds.c), with the few helpers they share.
+ * command handlers (ctl_cmds.c; get and dump in ctl_show.c), with the few
+ * helpers they share.
  *
  * A handler receives its checked arguments (the table's arity, so it never
  * counts them again) and, unless the command is .offline, a connected
@@ -11,7 +12,9 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "op.h"
 #include "syncmgr.h"
 
 /* Exit codes, documented in --help. */
@@ -51,7 +54,21 @@ int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * memory) on one line: compact with --json, spaced otherwise. */
 int ctl_print_json(const struct ctl *x, json_t *j);
 
-/* the handlers (ctl_cmds.c) */
+/* One "ls" row (broker/registry.c): [name, type, size, waiters, holder pid
+ * | nil, temp, created_ms]; later columns, if any, are skipped. */
+struct ls_row {
+    char name[SM_NAME_MAX + 1];
+    char type[32];
+    uint64_t size, waiters;
+    bool has_holder, temp;
+    int64_t holder, created_ms;
+};
+
+/* ctl_ls_fetch() - the "ls" rows matching @glob (NULL: all), sorted by
+ * name; free() *rows.  Returns a status. */
+int ctl_ls_fetch(sm_client *c, const char *glob, struct ls_row **rows, size_t *n);
+
+/* the handlers (ctl_cmds.c, ctl_show.c) */
 int cmd_ping(struct ctl *x, int argc, char **argv);
 int cmd_ls(struct ctl *x, int argc, char **argv);
 int cmd_get(struct ctl *x, int argc, char **argv);

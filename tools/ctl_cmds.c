@@ -1,8 +1,8 @@
 /*
- * ctl_cmds.c - syncmgrctl's commands.  Each speaks the wire protocol through
- * libsyncmgr's internal request API (client_internal.h), so any op in
- * ops.def is one smc_req() away, and prints what the broker said as text or
- * (--json) JSON.
+ * ctl_cmds.c - syncmgrctl's commands but get and dump (ctl_show.c).  Each
+ * speaks the wire protocol through libsyncmgr's internal request API
+ * (client_internal.h), so any op in ops.def is one smc_req() away, and
+ * prints what the broker said as text or (--json) JSON.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,7 +13,6 @@
 #include "auth.h"
 #include "client_internal.h"
 #include "ctl.h"
-#include "ctl_json.h"
 #include "errors.h"
 
 /* ---- ping --------------------------------------------------------------- */
@@ -44,16 +43,6 @@ int cmd_ping(struct ctl *x, int argc, char **argv)
 }
 
 /* ---- ls ----------------------------------------------------------------- */
-
-/* One "ls" row (broker/registry.c): [name, type, size, waiters, holder pid
- * | nil, temp, created_ms]; later columns, if any, are skipped. */
-struct ls_row {
-    char name[SM_NAME_MAX + 1];
-    char type[32];
-    uint64_t size, waiters;
-    bool has_holder, temp;
-    int64_t holder, created_ms;
-};
 
 static int read_strz(mp_reader *r, char *buf, size_t size)
 {
@@ -89,9 +78,7 @@ static int row_cmp(const void *a, const void *b)
     return strcmp(((const struct ls_row *)a)->name, ((const struct ls_row *)b)->name);
 }
 
-/* ls_fetch() - the rows matching @glob (NULL: all), sorted by name; free()
- * *rows.  Returns a status. */
-static int ls_fetch(sm_client *c, const char *glob, struct ls_row **rows, size_t *n)
+int ctl_ls_fetch(sm_client *c, const char *glob, struct ls_row **rows, size_t *n)
 {
     struct smc_req rq;
     struct smc_reply rep = {0};
@@ -216,7 +203,7 @@ int cmd_ls(struct ctl *x, int argc, char **argv)
 {
     struct ls_row *rows;
     size_t n;
-    int rc = ls_fetch(x->c, argc ? argv[0] : NULL, &rows, &n);
+    int rc = ctl_ls_fetch(x->c, argc ? argv[0] : NULL, &rows, &n);
     if (rc)
         return ctl_fail(rc, "ls");
     if (x->json)
@@ -225,143 +212,6 @@ int cmd_ls(struct ctl *x, int argc, char **argv)
         ls_table(rows, n);
     free(rows);
     return rc;
-}
-
-/* ---- get / dump --------------------------------------------------------- */
-
-/* How each type is shown: the op that reads it whole (wrapped as {wrap:
- * value} when .wrap is set) and the op that reads one item by a KEY ('v')
- * or an INDEX ('i'). */
-static const struct view {
-    unsigned type;
-    int whole_op;
-    const char *wrap;
-    int item_op;
-    char item;
-} views[] = {
-    {SM_T_DICT, SMOP_dict_copy, NULL, SMOP_dict_get, 'v'},
-    {SM_T_LIST, SMOP_list_copy, NULL, SMOP_list_get, 'i'},
-    {SM_T_LOCK, SMOP_lock_locked, "locked", -1, 0},
-};
-
-/* find_type() - the type of object @name, from an "ls" of its escaped name. */
-static int find_type(sm_client *c, const char *name, unsigned *type)
-{
-    char glob[2 * SM_NAME_MAX + 1], *g = glob;
-    struct ls_row *rows;
-    size_t n;
-    if (strlen(name) > SM_NAME_MAX)
-        return SM_EINVAL;
-    for (const char *s = name; *s; s++) {
-        if (strchr("*?[\\", *s))
-            *g++ = '\\';
-        *g++ = *s;
-    }
-    *g = '\0';
-    int rc = ls_fetch(c, glob, &rows, &n);
-    if (rc)
-        return rc;
-    rc = SM_ENOENT;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(rows[i].name, name)) {
-            *type = type_by_name(rows[i].type);
-            rc = SM_OK;
-        }
-    free(rows);
-    return rc;
-}
-
-/* item_req() - the request for one item: KEY read as JSON when it is JSON,
- * else as a plain string; INDEX an integer (else a usage error). */
-static int item_req(const struct view *v, uint64_t handle, const char *arg, struct smc_req *rq)
-{
-    if (v->item == 'i') {
-        char *end;
-        long long i = strtoll(arg, &end, 10);
-        if (!*arg || *end)
-            return -ctl_usage("get: INDEX must be an integer, not '%s'", arg);
-        return smc_req(rq, v->item_op, handle, "i", (int64_t)i);
-    }
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    char err[200] = "out of memory";
-    json_t *j = json_loads(arg, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int rc = j ? ctl_json_to_msgpack(j, &pk, err, sizeof(err))
-             : msgpack_pack_str_with_body(&pk, arg, strlen(arg)) ? SM_ENOMEM
-                                                                 : SM_OK;
-    json_decref(j);
-    if (rc) {
-        msgpack_sbuffer_destroy(&sb);
-        return -ctl_usage("get: KEY %s: %s", arg, err);
-    }
-    sm_val key = sm_msgpack(sb.data, sb.size);
-    rc = smc_req(rq, v->item_op, handle, "v", &key);
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
-}
-
-/* show() - print object @name whole, or its item @arg (may be NULL). */
-static int show(struct ctl *x, const char *name, const char *arg)
-{
-    const struct view *v = NULL;
-    struct smc_obj *o = NULL;
-    struct smc_req rq;
-    struct smc_reply rep = {0};
-    unsigned type = SM_T_NONE;
-    json_t *j = NULL;
-    char err[200] = "out of memory";
-    const uint8_t *p;
-    size_t len;
-
-    int rc = find_type(x->c, name, &type);
-    if (rc)
-        return ctl_fail(rc, "%s", name);
-    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-        if (views[i].type == type)
-            v = &views[i];
-    if (!v) {
-        fprintf(stderr, "syncmgrctl: %s: cannot show a %s yet (ENOTSUP)\n", name,
-                type_name(type) ? type_name(type) : "object of this type");
-        return CTL_EFAIL;
-    }
-    if (arg && v->item_op < 0)
-        return ctl_usage("get: %s is a %s: it takes no KEY or INDEX", name, type_name(type));
-    if ((rc = smc_obj_open(x->c, name, 0, type, NULL, NULL, sizeof(*o), &o)))
-        return ctl_fail(rc, "%s", name);
-    rc = arg ? item_req(v, o->handle, arg, &rq) : smc_req(&rq, v->whole_op, o->handle, "");
-    if (rc < 0) {
-        smc_obj_close(o);
-        return -rc; /* a usage error, already reported */
-    }
-    if (rc || (rc = smc_call(x->c, &rq, &rep))) {
-        smc_reply_free(&rep);
-        smc_obj_close(o);
-        return arg ? ctl_fail(rc, "%s[%s]", name, arg) : ctl_fail(rc, "%s", name);
-    }
-    if (mp_read_raw(&rep.r, &p, &len))
-        snprintf(err, sizeof(err), "reply without a value");
-    else if (!(rc = ctl_json_from_msgpack(p, len, &j, err, sizeof(err))) && v->wrap && !arg)
-        j = json_pack("{s:o}", v->wrap, j);
-    smc_reply_free(&rep);
-    smc_obj_close(o);
-    if (!j) {
-        fprintf(stderr, "syncmgrctl: %s: %s\n", name, err);
-        return CTL_EFAIL;
-    }
-    return ctl_print_json(x, j);
-}
-
-int cmd_get(struct ctl *x, int argc, char **argv)
-{
-    return show(x, argv[0], argc > 1 ? argv[1] : NULL);
-}
-
-int cmd_dump(struct ctl *x, int argc, char **argv)
-{
-    (void)argc;
-    return show(x, argv[0], NULL);
 }
 
 /* ---- keygen ------------------------------------------------------------- */

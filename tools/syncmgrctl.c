@@ -4,8 +4,9 @@
  *   syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]
  *
  * This file holds main(), option parsing, the command table and the shared
- * helpers; the commands themselves live in ctl_cmds.c.  Options come before
- * the command: everything after it is the command's (so "get l -1" works).
+ * helpers; the commands themselves live in ctl_cmds.c and ctl_show.c.
+ * Options come before the command: everything after it is the command's (so
+ * "get l -1" works).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -31,7 +32,7 @@ static const struct ctl_cmd commands[] = {
      .max_args = 2,
      .run = cmd_get,
      .usage = "NAME [KEY|INDEX]",
-     .help = "a dict's value at KEY, a list's item at INDEX, or the whole object"},
+     .help = "a dict's KEY, a list's or array's INDEX, a namespace attribute, or all"},
     {.name = "dump",
      .min_args = 1,
      .max_args = 1,
@@ -70,10 +71,13 @@ static void help(void)
     }
     printf("\n"
            "KEY is read as JSON when it is valid JSON (1 is an integer, '\"1\"' a string),\n"
-           "else taken as a plain string.  Values print as JSON; bin, ext, maps with\n"
-           "non-string keys and other values JSON lacks print as {\"$bin\": \"<base64>\"},\n"
-           "{\"$ext\": [type, \"<base64>\"]}, {\"$map\": [[key, value], ...]}, {\"$uint\": "
-           "\"digits\"},\n"
+           "else taken as a plain string; a namespace attribute is always taken as it is.\n"
+           "Objects without items show what can be read without changing them, such as\n"
+           "{\"qsize\": 2, \"empty\": false, \"full\": false} for a queue.\n"
+           "\n"
+           "Values print as JSON; bin, ext, maps with non-string keys and other values\n"
+           "JSON lacks print as {\"$bin\": \"<base64>\"}, {\"$ext\": [type, \"<base64>\"]},\n"
+           "{\"$map\": [[key, value], ...]}, {\"$uint\": \"digits\"},\n"
            "{\"$float\": \"nan\"|\"inf\"|\"-inf\"} and {\"$str\": \"<base64>\"} (non-UTF-8 str).\n"
            "\n"
            "exit status: 0 success, 1 the broker refused (no such object, key, ...),\n"

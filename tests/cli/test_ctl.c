@@ -717,6 +717,253 @@ START_TEST(test_keygen)
 }
 END_TEST
 
+/* ==== every other type: what get and dump show, and that they change nothing */
+
+static sm_queue *q;
+static sm_pipe *pp1;
+static sm_rlock *rl;
+
+/* packed() - @n ints as a packed msgpack array in @b (destroy it). */
+static sm_val packed(msgpack_sbuffer *b, size_t n, const int64_t *v)
+{
+    msgpack_packer p;
+    msgpack_sbuffer_init(b);
+    msgpack_packer_init(&p, b, msgpack_sbuffer_write);
+    msgpack_pack_array(&p, n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_int64(&p, v[i]);
+    return sm_msgpack(b->data, b->size);
+}
+
+static void setup_types(void)
+{
+    static const int64_t nums[] = {1, -2, 3};
+    msgpack_sbuffer b;
+    sm_sem *sem;
+    sm_event *ev;
+    sm_barrier *bar;
+    sm_value *val;
+    sm_array *arr;
+    sm_namespace *ns;
+    sm_pipe *pp0;
+    sm_cond *cv;
+
+    setup();
+    /* q: a queue of 2 holding "x", 7: full */
+    ck_sm(sm_queue_open(cli, "q", SM_CREATE, &(sm_queue_opts){.maxsize = 2}, &q), SM_OK);
+    ck_sm(sm_queue_put(q, sm_str("x"), 0), SM_OK);
+    ck_sm(sm_queue_put(q, sm_int(7), 0), SM_OK);
+    /* sem: a bounded semaphore of 3 with one unit taken */
+    ck_sm(sm_sem_open(cli, "sem", SM_CREATE, &(sm_sem_opts){.value = 3, .bounded = true}, &sem),
+          SM_OK);
+    ck_sm(sm_sem_acquire(sem, 0), SM_OK);
+    sm_sem_close(sem);
+    ck_sm(sm_event_open(cli, "ev", SM_CREATE, NULL, &ev), SM_OK);
+    ck_sm(sm_event_set(ev), SM_OK);
+    sm_event_close(ev);
+    ck_sm(sm_barrier_open(cli, "bar", SM_CREATE, &(sm_barrier_opts){.parties = 3}, &bar), SM_OK);
+    sm_barrier_close(bar);
+    ck_sm(sm_value_open(cli, "val", SM_CREATE, &(sm_value_opts){.initial = sm_str("ready")}, &val),
+          SM_OK);
+    sm_value_close(val);
+    /* arr: array('i', [1, -2, 3]); farr: array('d', [0.0, 0.0]) */
+    sm_array_opts ao = {.typecode = 'i', .initial = packed(&b, 3, nums)};
+    ck_sm(sm_array_open(cli, "arr", SM_CREATE, &ao, &arr), SM_OK);
+    msgpack_sbuffer_destroy(&b);
+    sm_array_close(arr);
+    ck_sm(
+        sm_array_open(cli, "farr", SM_CREATE, &(sm_array_opts){.typecode = 'd', .length = 2}, &arr),
+        SM_OK);
+    sm_array_close(arr);
+    /* ns: host="db1", port=5432, and an attribute named "1" */
+    ck_sm(sm_namespace_open(cli, "ns", SM_CREATE, NULL, &ns), SM_OK);
+    ck_sm(sm_namespace_set(ns, "host", sm_str("db1")), SM_OK);
+    ck_sm(sm_namespace_set(ns, "port", sm_int(5432)), SM_OK);
+    ck_sm(sm_namespace_set(ns, "1", sm_str("one")), SM_OK);
+    sm_namespace_close(ns);
+    /* pp: end 0 sent "ping" to end 1, which keeps its handle */
+    ck_sm(sm_pipe_open(cli, "pp", SM_CREATE, NULL, &pp0), SM_OK);
+    ck_sm(sm_pipe_send(pp0, sm_str("ping")), SM_OK);
+    sm_pipe_close(pp0);
+    ck_sm(sm_pipe_open(cli, "pp", 0, &(sm_pipe_opts){.end = 1}, &pp1), SM_OK);
+    /* cv over mtx (held by this process), cvp with a private lock */
+    ck_sm(sm_cond_open(cli, "cv", SM_CREATE, &(sm_cond_opts){.lock = "mtx"}, &cv), SM_OK);
+    sm_cond_close(cv);
+    ck_sm(sm_cond_open(cli, "cvp", SM_CREATE, NULL, &cv), SM_OK);
+    sm_cond_close(cv);
+    /* rl: an rlock this thread holds twice */
+    ck_sm(sm_rlock_open(cli, "rl", SM_CREATE, NULL, &rl), SM_OK);
+    ck_sm(sm_rlock_acquire(rl, 0), SM_OK);
+    ck_sm(sm_rlock_acquire(rl, 0), SM_OK);
+}
+
+static void teardown_types(void)
+{
+    sm_queue_close(q);
+    sm_pipe_close(pp1);
+    sm_rlock_close(rl);
+    q = NULL;
+    pp1 = NULL;
+    rl = NULL;
+    teardown();
+}
+
+/* shows() - "get NAME" and "dump NAME" both print @human, and with --json
+ * @compact. */
+static void shows(const char *name, const char *human, const char *compact)
+{
+    char h[256], c[256];
+    snprintf(h, sizeof(h), "%s\n", human);
+    snprintf(c, sizeof(c), "%s\n", compact);
+    ctl("get", name, NULL);
+    expect(0, h, "");
+    ctl("dump", name, NULL);
+    expect(0, h, "");
+    ctl("--json", "get", name, NULL);
+    expect(0, c, "");
+    ctl("--json", "dump", name, NULL);
+    expect(0, c, "");
+}
+
+START_TEST(test_show_sync)
+{
+    char want[64], compact[64];
+    shows("q", "{\"qsize\": 2, \"empty\": false, \"full\": true}",
+          "{\"qsize\":2,\"empty\":false,\"full\":true}");
+    shows("sem", "{\"value\": 2}", "{\"value\":2}");
+    shows("ev", "{\"set\": true}", "{\"set\":true}");
+    shows("bar", "{\"parties\": 3, \"n_waiting\": 0, \"broken\": false}",
+          "{\"parties\":3,\"n_waiting\":0,\"broken\":false}");
+    shows("rl", "{\"locked\": true}", "{\"locked\":true}");
+    snprintf(want, sizeof(want), "{\"lock_holder_pid\": %d}", (int)getpid());
+    snprintf(compact, sizeof(compact), "{\"lock_holder_pid\":%d}", (int)getpid());
+    shows("cv", want, compact);
+    shows("cvp", "{\"lock_holder_pid\": null}", "{\"lock_holder_pid\":null}");
+    shows("pp", "{\"ready\": [false, true]}", "{\"ready\":[false,true]}");
+
+    /* later states show too */
+    sm_barrier *bar;
+    ck_sm(sm_barrier_open(cli, "bar", 0, NULL, &bar), SM_OK);
+    ck_sm(sm_barrier_abort(bar), SM_OK);
+    sm_barrier_close(bar);
+    ctl("--json", "get", "bar", NULL);
+    expect(0, "{\"parties\":3,\"n_waiting\":0,\"broken\":true}\n", "");
+    ck_sm(sm_rlock_release(rl), SM_OK);
+    ck_sm(sm_rlock_release(rl), SM_OK);
+    ctl("get", "rl", NULL);
+    expect(0, "{\"locked\": false}\n", "");
+
+    /* no items: a KEY is a usage error */
+    ctl("get", "q", "0", NULL);
+    expect(2, "",
+           "syncmgrctl: get: q is a queue: it takes no KEY or INDEX\n"
+           "try 'syncmgrctl --help'\n");
+    ctl("get", "pp", "1", NULL);
+    expect(2, "", NULL);
+}
+END_TEST
+
+START_TEST(test_show_data)
+{
+    shows("val", "\"ready\"", "\"ready\"");
+    shows("arr", "[1, -2, 3]", "[1,-2,3]");
+    shows("farr", "[0.0, 0.0]", "[0.0,0.0]");
+    shows("ns", "{\"host\": \"db1\", \"port\": 5432, \"1\": \"one\"}",
+          "{\"host\":\"db1\",\"port\":5432,\"1\":\"one\"}");
+
+    /* an array's item by INDEX, from the end too */
+    ctl("get", "arr", "1", NULL);
+    expect(0, "-2\n", "");
+    ctl("--json", "get", "arr", "-1", NULL);
+    expect(0, "3\n", "");
+    ctl("get", "arr", "3", NULL);
+    expect(1, "", "syncmgrctl: arr[3]: index out of range (EINDEX)\n");
+    ctl("get", "arr", "one", NULL);
+    expect(2, "", NULL);
+
+    /* a namespace attribute, by its name as given (never read as JSON) */
+    ctl("get", "ns", "port", NULL);
+    expect(0, "5432\n", "");
+    ctl("get", "ns", "1", NULL);
+    expect(0, "\"one\"\n", "");
+    ctl("get", "ns", "user", NULL);
+    expect(1, "", "syncmgrctl: ns[user]: no such key (ENOKEY)\n");
+
+    /* a value of any kind */
+    sm_value *val;
+    ck_sm(sm_value_open(cli, "val", 0, NULL, &val), SM_OK);
+    ck_sm(sm_value_set(val, sm_bin(blob, sizeof(blob))), SM_OK);
+    sm_value_close(val);
+    ctl("--json", "dump", "val", NULL);
+    expect(0, "{\"$bin\":\"AAEC/w==\"}\n", "");
+    ctl("get", "val", "0", NULL);
+    expect(2, "", NULL);
+}
+END_TEST
+
+/* Showing never takes: the queue keeps its items and the pipe its value. */
+START_TEST(test_show_consumes_nothing)
+{
+    size_t n;
+    bool ready;
+    sm_val v;
+    for (int i = 0; i < 3; i++) {
+        ctl("dump", "q", NULL);
+        expect(0, NULL, "");
+        ctl("get", "pp", NULL);
+        expect(0, NULL, "");
+    }
+    ck_sm(sm_queue_qsize(q, &n), SM_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_sm(sm_queue_get(q, &v, 0), SM_OK);
+    ck_assert_str_eq(v.v.buf.ptr, "x");
+    sm_val_free(&v);
+    ctl("--json", "get", "q", NULL);
+    expect(0, "{\"qsize\":1,\"empty\":false,\"full\":false}\n", "");
+
+    ck_sm(sm_pipe_poll(pp1, 0, &ready), SM_OK);
+    ck_assert(ready);
+    ck_sm(sm_pipe_recv(pp1, &v, 0), SM_OK);
+    ck_assert_str_eq(v.v.buf.ptr, "ping");
+    sm_val_free(&v);
+    ctl("--json", "dump", "pp", NULL);
+    expect(0, "{\"ready\":[false,false]}\n", "");
+    /* showing opens with flags 0: an absent name stays absent */
+    ctl("dump", "nothing", NULL);
+    expect(1, "", "syncmgrctl: nothing: no such object (ENOENT)\n");
+    ctl("ls", "nothing", NULL);
+    expect(0, "NAME  TYPE  SIZE  WAITERS  HOLDER  TEMP  CREATED\n", "");
+}
+END_TEST
+
+/* ls: every type by its name, with its size and holder. */
+START_TEST(test_ls_types)
+{
+    static const struct {
+        const char *name, *type, *size;
+        bool held;
+    } want[] = {
+        {"arr", "array", "3", false},     {"bar", "barrier", "0", false},
+        {"cv", "condition", "0", true},   {"cvp", "condition", "0", false},
+        {"ev", "event", "1", false},      {"farr", "array", "2", false},
+        {"ns", "namespace", "3", false},  {"pp", "pipe", "1", false},
+        {"q", "queue", "2", false},       {"rl", "rlock", "2", true},
+        {"sem", "semaphore", "2", false}, {"val", "value", "1", false},
+    };
+    char c[7][64], pid[24];
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    ctl("ls", NULL);
+    expect(0, NULL, "");
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        ck_assert_msg(row(want[i].name, c) == 7, "no ls row for %s", want[i].name);
+        ck_assert_str_eq(c[1], want[i].type);
+        ck_assert_str_eq(c[2], want[i].size);
+        ck_assert_str_eq(c[3], "0");
+        ck_assert_str_eq(c[4], want[i].held ? pid : "-");
+    }
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     static const struct child_prog none[] = {{NULL, NULL}};
@@ -744,6 +991,15 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_usage);
     tcase_add_test(tc, test_keygen);
     suite_add_tcase(s, tc);
+
+    TCase *tt = tcase_create("syncmgrctl-types");
+    tcase_set_timeout(tt, 60);
+    tcase_add_checked_fixture(tt, setup_types, teardown_types);
+    tcase_add_test(tt, test_show_sync);
+    tcase_add_test(tt, test_show_data);
+    tcase_add_test(tt, test_show_consumes_nothing);
+    tcase_add_test(tt, test_ls_types);
+    suite_add_tcase(s, tt);
 
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);

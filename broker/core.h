@@ -44,6 +44,8 @@ struct core {
     struct limits limits;
     const uint8_t *key;        /* authkey (not owned) */
     size_t keylen;
+    const uint8_t *rokey;      /* read-only authkey, or NULL (not owned) */
+    size_t rokeylen;
     /* Transport hooks (server.c, or a test): send a reply for a parked
      * request, and note that the earliest deadline moved earlier. */
     void (*send_reply)(void *req, nng_msg *msg, void *arg);
@@ -128,6 +130,9 @@ struct obj_type {
     void (*session_end)(struct core *core, struct object *o, struct session *s);
     /* optional: holder's session for ls/info, or NULL */
     struct session *(*holder)(const struct object *o);
+    /* optional: type-specific figures for "info", packed as ONE map
+     * (e.g. {"maxsize": 10, "unfinished": 3}) */
+    void (*describe)(const struct object *o, msgpack_packer *pk);
 };
 
 struct object {
@@ -194,6 +199,7 @@ struct session {
     unsigned auth_failures;
     uint8_t nonce[SM_NONCE_LEN];  /* broker's challenge */
     int pid, uid, gid;            /* -1 when not over ipc */
+    char peer[64];                /* remote address over tcp, "" over ipc */
     int64_t since_ms;             /* wall clock */
     uint64_t ops;
     struct hold *holds;

@@ -102,6 +102,17 @@ static void cancelled(struct waiter *w)
         break_except(B(w->obj), w);
 }
 
+/* dead_waiter() - a waiter whose connection has closed: its session's end,
+ * soon, breaks the barrier, so this round cannot complete with it. */
+static bool dead_waiter(const struct obj_barrier *b)
+{
+    const struct waiter *w;
+    DL_FOREACH2(b->waiters, w, onext)
+        if (w->sess->gone)
+            return true;
+    return false;
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 /* trip() - the last party arrived with @index: everyone goes, the next
@@ -125,6 +136,8 @@ int op_barrier_wait(struct call *c)
     struct obj_barrier *b = B(c->obj);
     int64_t timeout = c->f->args[0].i;
     uint64_t index = n_waiting(b);
+    if (!b->broken && dead_waiter(b))
+        break_except(b, NULL);
     if (b->broken)
         return SM_EBROKEN;
     if (index + 1 == b->parties)

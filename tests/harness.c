@@ -957,6 +957,25 @@ void raw_admin(struct sm_broker *b, struct raw_conn *r)
     ck_assert_int_eq(raw_handshake(r, b->keyfile), SM_OK);
 }
 
+void broker_up(struct sm_broker *b, sm_client **cli, struct raw_conn *adm)
+{
+    memset(b, 0, sizeof(*b));
+    ck_assert_int_eq(broker_start(b, NULL), 0);
+    broker_setenv(b);
+    ck_sm(broker_connect(b, cli), SM_OK);
+    if (adm)
+        raw_admin(b, adm);
+}
+
+void broker_down(struct sm_broker *b, sm_client **cli, struct raw_conn *adm)
+{
+    if (adm)
+        raw_close(adm);
+    sm_disconnect(*cli);
+    *cli = NULL;
+    broker_stop(b, true);
+}
+
 void raw_wait_parked(struct raw_conn *r, const char *name, long n)
 {
     long got = -1;

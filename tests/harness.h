@@ -203,6 +203,16 @@ long raw_ls_waiters(struct raw_conn *r, const char *name);
 /* raw_admin() - raw_open() + raw_handshake() on @b; fails the test if either fails. */
 void raw_admin(struct sm_broker *b, struct raw_conn *r);
 
+/**
+ * broker_up() - the usual fixture setup: broker_start() a zeroed @b with no
+ * extra arguments, broker_setenv() for child programs and examples, connect
+ * *@cli and, when @adm is not NULL, raw_admin() it.  Fails the test if any
+ * step fails.  broker_down() undoes it all: @adm (may be NULL) closed, *@cli
+ * disconnected and NULL, broker_stop(@b, true).
+ */
+void broker_up(struct sm_broker *b, sm_client **cli, struct raw_conn *adm);
+void broker_down(struct sm_broker *b, sm_client **cli, struct raw_conn *adm);
+
 /* raw_wait_parked() - poll "ls" until @name has @n parked requests; fails
  * the test after 10 s. */
 void raw_wait_parked(struct raw_conn *r, const char *name, long n);

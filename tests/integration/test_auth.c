@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 static struct sm_broker broker;
@@ -311,9 +312,5 @@ int main(int argc, char **argv)
     tcase_add_test(tk, test_broker_key_file);
     suite_add_tcase(s, tk);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

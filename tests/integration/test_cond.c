@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 static struct sm_broker broker;
@@ -20,19 +21,12 @@ static struct raw_conn adm;
 
 static void setup(void)
 {
-    memset(&broker, 0, sizeof(broker));
-    ck_assert_int_eq(broker_start(&broker, NULL), 0);
-    broker_setenv(&broker);
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
-    raw_admin(&broker, &adm);
+    broker_up(&broker, &cli, &adm);
 }
 
 static void teardown(void)
 {
-    raw_close(&adm);
-    sm_disconnect(cli);
-    cli = NULL;
-    broker_stop(&broker, true);
+    broker_down(&broker, &cli, &adm);
 }
 
 /* expect_line() - the child's next output line is @want (10 s). */
@@ -251,9 +245,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_cond_wait_timeout);
     tcase_add_test(tc, test_cond_waiter_killed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

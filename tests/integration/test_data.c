@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 extern char **environ;
@@ -25,17 +26,12 @@ static sm_client *cli;
 
 static void setup(void)
 {
-    memset(&broker, 0, sizeof(broker));
-    ck_assert_int_eq(broker_start(&broker, NULL), 0);
-    broker_setenv(&broker); /* for child programs and the example */
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    broker_up(&broker, &cli, NULL);
 }
 
 static void teardown(void)
 {
-    sm_disconnect(cli);
-    cli = NULL;
-    broker_stop(&broker, true);
+    broker_down(&broker, &cli, NULL);
 }
 
 /* A packed msgpack array built in a test: nums(&sb, "idd", 1, 2.5, 3.0),
@@ -428,9 +424,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_pipe_pingpong_example);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

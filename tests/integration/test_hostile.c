@@ -18,8 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
-
 
 #define MAX_MSG 65536
 
@@ -548,9 +548,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_unix_gone_early);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

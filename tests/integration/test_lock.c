@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 static struct sm_broker broker;
@@ -23,17 +24,12 @@ static sm_client *cli;
 
 static void setup(void)
 {
-    memset(&broker, 0, sizeof(broker));
-    ck_assert_int_eq(broker_start(&broker, NULL), 0);
-    broker_setenv(&broker); /* for the child programs */
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    broker_up(&broker, &cli, NULL);
 }
 
 static void teardown(void)
 {
-    sm_disconnect(cli);
-    cli = NULL;
-    broker_stop(&broker, true);
+    broker_down(&broker, &cli, NULL);
 }
 
 /* ---- child programs ------------------------------------------------------- */
@@ -394,9 +390,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_shutdown_parked);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

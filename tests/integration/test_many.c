@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 #define PROCS 20
@@ -219,9 +220,5 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 400);
     tcase_add_test(tc, test_10000_parked);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 #define LATE_MS 1500 /* how late a timeout may answer on 2 busy cores */
@@ -28,17 +29,12 @@ static sm_client *cli;
 
 static void setup(void)
 {
-    memset(&broker, 0, sizeof(broker));
-    ck_assert_int_eq(broker_start(&broker, NULL), 0);
-    broker_setenv(&broker); /* for the child programs and the examples */
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    broker_up(&broker, &cli, NULL);
 }
 
 static void teardown(void)
 {
-    sm_disconnect(cli);
-    cli = NULL;
-    broker_stop(&broker, true);
+    broker_down(&broker, &cli, NULL);
 }
 
 /* ck_elapsed() - a timed call took no less than @ms and not much more. */
@@ -499,9 +495,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_example_joinable_workers);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 #define LATE_MS 1500 /* how late a timeout may end on two noisy cores */
@@ -25,20 +26,12 @@ static struct raw_conn adm;
 
 static void setup(void)
 {
-    memset(&broker, 0, sizeof(broker));
-    ck_assert_int_eq(broker_start(&broker, NULL), 0);
-    broker_setenv(&broker); /* for the child programs */
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
-    ck_assert_int_eq(raw_open(&adm, broker.address), 0);
-    ck_assert_int_eq(raw_handshake(&adm, broker.keyfile), SM_OK);
+    broker_up(&broker, &cli, &adm);
 }
 
 static void teardown(void)
 {
-    raw_close(&adm);
-    sm_disconnect(cli);
-    cli = NULL;
-    broker_stop(&broker, true);
+    broker_down(&broker, &cli, &adm);
 }
 
 /* wait_gone() - poll "ls" until @name is no more (10 s). */
@@ -515,9 +508,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_start_together);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

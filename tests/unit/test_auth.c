@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "check_run.h"
 #include "errors.h"
 
 /* ---- proofs ------------------------------------------------------------- */
@@ -440,9 +441,5 @@ static Suite *auth_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(auth_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(auth_suite(), CK_NORMAL);
 }

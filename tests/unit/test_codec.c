@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "codec.h"
 #include "errors.h"
 
@@ -1239,9 +1240,5 @@ static Suite *codec_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(codec_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(codec_suite(), CK_NORMAL);
 }

@@ -5,318 +5,200 @@
  * the core's send_reply hook.
  */
 #include <check.h>
-#include <stdarg.h>
-#include <string.h>
 
-#include "core.h"
-#include "wait.h"
-
-#define MAXSENT 4096
-
-/* Replies sent for parked requests, in order: (request tag, status). */
-static struct sent {
-    intptr_t tag;
-    int status;
-} sent[MAXSENT];
-static size_t nsent;
-
-static void catch_reply(void *req, nng_msg *msg, void *arg)
-{
-    int status;
-    mp_reader r;
-    uint32_t n;
-    (void)arg;
-    ck_assert_ptr_nonnull(msg);
-    ck_assert_int_eq(reply_decode(nng_msg_body(msg), nng_msg_len(msg), &status, &r, &n), SM_OK);
-    ck_assert_uint_lt(nsent, MAXSENT);
-    sent[nsent++] = (struct sent){(intptr_t)req, status};
-    nng_msg_free(msg);
-}
-
-static struct core core;
-
-static void setup(void)
-{
-    core_init(&core);
-    core.send_reply = catch_reply;
-    static const uint8_t key[16] = "0123456789abcdef";
-    core.key = key;
-    core.keylen = sizeof(key);
-    nsent = 0;
-}
-
-static void teardown(void)
-{
-    core_deinit(&core);
-}
-
-static struct session *authed(uint32_t pipe)
-{
-    struct session *s = session_new(&core, pipe, 100 + (int)pipe, 1000, 1000);
-    ck_assert_ptr_nonnull(s);
-    s->authed = true;
-    return s;
-}
-
-/*
- * call() - pack [opcode, fields...] from @fmt (u uint, i int, s str, n nil,
- * L options map {"lock": str})
- * and dispatch it from @s with request tag @tag.  Returns the status, or
- * SM_PARKED; *result gets the first field (a uint or bool) when non-NULL.
- */
-static int call(struct session *s, intptr_t tag, uint64_t *result, unsigned opcode,
-                const char *fmt, ...)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    va_list ap;
-    nng_msg *out;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 1 + strlen(fmt));
-    msgpack_pack_uint64(&pk, opcode);
-    va_start(ap, fmt);
-    for (const char *p = fmt; *p; p++) {
-        if (*p == 'u')
-            msgpack_pack_uint64(&pk, va_arg(ap, uint64_t));
-        else if (*p == 'i')
-            msgpack_pack_int64(&pk, va_arg(ap, int64_t));
-        else if (*p == 's') {
-            const char *str = va_arg(ap, const char *);
-            msgpack_pack_str_with_body(&pk, str, strlen(str));
-        } else if (*p == 'L') { /* open options {"lock": str} */
-            const char *str = va_arg(ap, const char *);
-            msgpack_pack_map(&pk, 1);
-            msgpack_pack_str_with_body(&pk, "lock", 4);
-            msgpack_pack_str_with_body(&pk, str, strlen(str));
-        } else
-            msgpack_pack_nil(&pk);
-    }
-    va_end(ap);
-    int rc = dispatch(&core, s, sb.data, sb.size, (void *)tag, &out);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == SM_PARKED) {
-        ck_assert_ptr_null(out);
-        return rc;
-    }
-    ck_assert_ptr_nonnull(out);
-    int status;
-    mp_reader r;
-    uint32_t n;
-    ck_assert_int_eq(reply_decode(nng_msg_body(out), nng_msg_len(out), &status, &r, &n), SM_OK);
-    ck_assert_int_eq(status, rc);
-    if (result && n > 0 && mp_peek(&r) == MP_BOOL) {
-        bool b;
-        ck_assert_int_eq(mp_read_bool(&r, &b), SM_OK);
-        *result = b;
-    } else if (result && n > 0) {
-        ck_assert_int_eq(mp_read_uint(&r, result), SM_OK);
-    }
-    nng_msg_free(out);
-    return rc;
-}
-
-static uint64_t open_obj(struct session *s, const char *name, unsigned type, unsigned flags)
-{
-    uint64_t h = 0;
-    ck_assert_int_eq(call(s, 0, &h, SMOP_open, "suu", name, (uint64_t)type, (uint64_t)flags),
-                     SM_OK);
-    return h;
-}
+#include "check_run.h"
+#include "park_call.h"
 
 static int acquire(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, uint64_t tid)
 {
-    return call(s, tag, NULL, SMOP_lock_acquire, "uiu", h, timeout, tid);
+    return pc_call(s, tag, NULL, SMOP_lock_acquire, "UIU", h, timeout, tid);
 }
 
 static int release(struct session *s, uint64_t h, uint64_t tid)
 {
-    return call(s, 0, NULL, SMOP_lock_release, "uu", h, tid);
+    return pc_call(s, 0, NULL, SMOP_lock_release, "UU", h, tid);
 }
 
 START_TEST(unauthenticated_gets_eauth_then_closed)
 {
-    struct session *s = session_new(&core, 1, 1, 1, 1);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_ping, ""), SM_EAUTH);
+    struct session *s = session_new(&pc_core, 1, 1, 1, 1);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_ping, ""), SM_EAUTH);
     /* garbage and unknown opcodes tell an unauthenticated peer nothing */
     nng_msg *out;
-    ck_assert_int_eq(dispatch(&core, s, "\xc1", 1, NULL, &out), SM_EAUTH);
+    ck_assert_int_eq(dispatch(&pc_core, s, "\xc1", 1, NULL, &out), SM_EAUTH);
     nng_msg_free(out);
     /* the third failure asks the transport to close the pipe */
-    ck_assert_int_eq(dispatch(&core, s, "\x91\x7f", 2, NULL, &out), SM_EAUTH);
+    ck_assert_int_eq(dispatch(&pc_core, s, "\x91\x7f", 2, NULL, &out), SM_EAUTH);
     ck_assert_ptr_null(out);
 }
 END_TEST
 
 START_TEST(open_flags_and_types)
 {
-    struct session *s = authed(1);
+    struct session *s = pc_session(1);
     uint64_t h;
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_DICT, (uint64_t)0),
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_open, "sUU", "d", (uint64_t)SM_T_DICT, (uint64_t)0),
                      SM_ENOENT);
-    h = open_obj(s, "d", SM_T_DICT, OPEN_CREATE);
-    ck_assert_uint_eq(open_obj(s, "d", SM_T_DICT, 0), h);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_DICT,
-                          (uint64_t)(OPEN_CREATE | OPEN_EXCL)), SM_EEXIST);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "d", (uint64_t)SM_T_LIST,
-                          (uint64_t)OPEN_CREATE), SM_ETYPE);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "", (uint64_t)SM_T_DICT,
-                          (uint64_t)OPEN_CREATE), SM_EINVAL);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "a\nb", (uint64_t)SM_T_DICT,
-                          (uint64_t)OPEN_CREATE), SM_EINVAL);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "x", (uint64_t)SM_T_DICT,
-                          (uint64_t)0x8), SM_EINVAL);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_open, "suu", "x", (uint64_t)99,
-                          (uint64_t)OPEN_CREATE), SM_EINVAL);
+    h = pc_open(s, "d", SM_T_DICT, OPEN_CREATE, "");
+    ck_assert_uint_eq(pc_open(s, "d", SM_T_DICT, 0, ""), h);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_open, "sUU", "d", (uint64_t)SM_T_DICT,
+                             (uint64_t)(OPEN_CREATE | OPEN_EXCL)),
+                     SM_EEXIST);
+    ck_assert_int_eq(
+        pc_call(s, 0, NULL, SMOP_open, "sUU", "d", (uint64_t)SM_T_LIST, (uint64_t)OPEN_CREATE),
+        SM_ETYPE);
+    ck_assert_int_eq(
+        pc_call(s, 0, NULL, SMOP_open, "sUU", "", (uint64_t)SM_T_DICT, (uint64_t)OPEN_CREATE),
+        SM_EINVAL);
+    ck_assert_int_eq(
+        pc_call(s, 0, NULL, SMOP_open, "sUU", "a\nb", (uint64_t)SM_T_DICT, (uint64_t)OPEN_CREATE),
+        SM_EINVAL);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_open, "sUU", "x", (uint64_t)SM_T_DICT, (uint64_t)0x8),
+                     SM_EINVAL);
+    ck_assert_int_eq(
+        pc_call(s, 0, NULL, SMOP_open, "sUU", "x", (uint64_t)99, (uint64_t)OPEN_CREATE), SM_EINVAL);
     /* a handle of the wrong type, and a handle after unlink */
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_list_len, "u", h), SM_ETYPE);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_dict_len, "u", h), SM_OK);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_OK);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_dict_len, "u", h), SM_ENOENT);
-    ck_assert_int_eq(call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_ENOENT);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_list_len, "U", h), SM_ETYPE);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_dict_len, "U", h), SM_OK);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_OK);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_dict_len, "U", h), SM_ENOENT);
+    ck_assert_int_eq(pc_call(s, 0, NULL, SMOP_unlink, "s", "d"), SM_ENOENT);
     /* a new object of the same name has a new handle */
-    ck_assert_uint_ne(open_obj(s, "d", SM_T_DICT, OPEN_CREATE), h);
+    ck_assert_uint_ne(pc_open(s, "d", SM_T_DICT, OPEN_CREATE, ""), h);
 }
 END_TEST
 
 START_TEST(temp_objects_go_with_their_last_session)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP);
-    ck_assert_uint_eq(open_obj(b, "t", SM_T_LIST, 0), h);
-    session_end(&core, a);
-    ck_assert_ptr_nonnull(registry_find(&core, h));
-    session_end(&core, b);
-    ck_assert_ptr_null(registry_find(&core, h));
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP, "");
+    ck_assert_uint_eq(pc_open(b, "t", SM_T_LIST, 0, ""), h);
+    session_end(&pc_core, a);
+    ck_assert_ptr_nonnull(registry_find(&pc_core, h));
+    session_end(&pc_core, b);
+    ck_assert_ptr_null(registry_find(&pc_core, h));
     /* close drops the reference too */
-    struct session *c = authed(3);
-    h = open_obj(c, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP);
-    ck_assert_int_eq(call(c, 0, NULL, SMOP_close, "u", h), SM_OK);
-    ck_assert_ptr_null(registry_find(&core, h));
+    struct session *c = pc_session(3);
+    h = pc_open(c, "t", SM_T_LIST, OPEN_CREATE | OPEN_TEMP, "");
+    ck_assert_int_eq(pc_call(c, 0, NULL, SMOP_close, "U", h), SM_OK);
+    ck_assert_ptr_null(registry_find(&pc_core, h));
 }
 END_TEST
 
 START_TEST(lock_try_owner_and_release)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
-    uint64_t locked;
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, 0, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_ETIMEDOUT);
     ck_assert_int_eq(release(b, h, 1), SM_ENOTOWNER);
     ck_assert_int_eq(release(a, h, 2), SM_ENOTOWNER); /* another thread of a */
     ck_assert_int_eq(release(a, h, 1), SM_OK);
     ck_assert_int_eq(release(a, h, 1), SM_ENOTOWNER);
-    ck_assert_int_eq(call(a, 0, &locked, SMOP_lock_locked, "u", h), SM_OK);
-    ck_assert_uint_eq(locked, 0);
+    ck_assert_uint_eq(pc_query(a, SMOP_lock_locked, h), 0);
     ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, &locked, SMOP_lock_locked, "u", h), SM_OK);
-    ck_assert_uint_eq(locked, 1);
-    ck_assert_int_eq(nsent, 0);
+    ck_assert_uint_eq(pc_query(a, SMOP_lock_locked, h), 1);
+    ck_assert_int_eq(pc_nsent, 0);
 }
 END_TEST
 
 START_TEST(lock_waiters_served_fifo)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     struct session *w[50];
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     for (int i = 0; i < 50; i++) {
-        w[i] = authed(10 + (uint32_t)i);
+        w[i] = pc_session(10 + (uint32_t)i);
         ck_assert_int_eq(acquire(w[i], 100 + i, h, i % 2 ? -1 : 60000, 7), SM_PARKED);
     }
-    ck_assert_uint_eq(core.nparked, 50);
+    ck_assert_uint_eq(pc_core.nparked, 50);
     ck_assert_int_eq(release(a, h, 1), SM_OK);
     for (int i = 0; i < 50; i++) {
-        ck_assert_uint_eq(nsent, (size_t)i + 1);
-        ck_assert_int_eq(sent[i].tag, 100 + i);
-        ck_assert_int_eq(sent[i].status, SM_OK);
+        ck_assert_uint_eq(pc_nsent, (size_t)i + 1);
+        PC_SENT(i, 100 + i, SM_OK);
         ck_assert_int_eq(release(w[i], h, 7), SM_OK);
     }
-    ck_assert_uint_eq(core.nparked, 0);
-    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_uint_eq(pc_core.nparked, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
 }
 END_TEST
 
 START_TEST(lock_deadline_expires)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 1, h, 1000, 1), SM_PARKED);
     ck_assert_int_eq(acquire(c, 2, h, 50, 1), SM_PARKED);
     int64_t t0 = now_ms();
-    ck_assert_int_le(wait_next_deadline(&core), t0 + 50);
-    wait_expire(&core, t0 + 10);
-    ck_assert_uint_eq(nsent, 0);
-    wait_expire(&core, t0 + 60);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].tag, 2);
-    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
+    ck_assert_int_le(wait_next_deadline(&pc_core), t0 + 50);
+    wait_expire(&pc_core, t0 + 10);
+    ck_assert_uint_eq(pc_nsent, 0);
+    wait_expire(&pc_core, t0 + 60);
+    ck_assert_uint_eq(pc_nsent, 1);
+    PC_SENT(0, 2, SM_ETIMEDOUT);
     /* the remaining waiter still gets the lock on release */
     ck_assert_int_eq(release(a, h, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 2);
-    ck_assert_int_eq(sent[1].tag, 1);
-    ck_assert_int_eq(sent[1].status, SM_OK);
-    ck_assert_int_eq(wait_next_deadline(&core), -1);
+    ck_assert_uint_eq(pc_nsent, 2);
+    PC_SENT(1, 1, SM_OK);
+    ck_assert_int_eq(wait_next_deadline(&pc_core), -1);
 }
 END_TEST
 
 START_TEST(dead_owner_abandons_lock)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 1, h, -1, 1), SM_PARKED);
-    session_end(&core, a);
+    session_end(&pc_core, a);
     /* the waiter gets it, told that the owner died */
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].status, SM_EOWNERDEAD);
+    ck_assert_uint_eq(pc_nsent, 1);
+    ck_assert_int_eq(pc_sent[0].status, SM_EOWNERDEAD);
     ck_assert_int_eq(release(b, h, 1), SM_OK);
     ck_assert_int_eq(acquire(c, 0, h, 0, 1), SM_OK); /* reported once only */
     /* no waiter: the next acquirer is told */
-    session_end(&core, c);
+    session_end(&pc_core, c);
     ck_assert_int_eq(acquire(b, 0, h, 0, 1), SM_EOWNERDEAD);
 }
 END_TEST
 
 START_TEST(dead_waiter_is_dropped)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 1, h, 5000, 1), SM_PARKED);
     ck_assert_int_eq(acquire(c, 2, h, -1, 1), SM_PARKED);
-    session_end(&core, b);
-    ck_assert_uint_eq(nsent, 1); /* b's reply: ECONN, to nobody */
-    ck_assert_int_eq(sent[0].status, SM_ECONN);
-    ck_assert_uint_eq(core.nheap, 0);
+    session_end(&pc_core, b);
+    ck_assert_uint_eq(pc_nsent, 1); /* b's reply: ECONN, to nobody */
+    ck_assert_int_eq(pc_sent[0].status, SM_ECONN);
+    ck_assert_uint_eq(pc_core.nheap, 0);
     ck_assert_int_eq(release(a, h, 1), SM_OK);
-    ck_assert_int_eq(sent[1].tag, 2);
-    ck_assert_int_eq(sent[1].status, SM_OK);
+    PC_SENT(1, 2, SM_OK);
 }
 END_TEST
 
 START_TEST(unlink_wakes_waiters_with_enoent)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 1, h, 5000, 1), SM_PARKED);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "l"), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].status, SM_ENOENT);
-    ck_assert_uint_eq(core.nparked, 0);
-    session_end(&core, a); /* its hold on the gone lock was dropped */
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "l"), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 1);
+    ck_assert_int_eq(pc_sent[0].status, SM_ENOENT);
+    ck_assert_uint_eq(pc_core.nparked, 0);
+    session_end(&pc_core, a); /* its hold on the gone lock was dropped */
 }
 END_TEST
 
 START_TEST(parked_limit)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
-    core.limits.max_parked = 2;
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
+    pc_core.limits.max_parked = 2;
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     ck_assert_int_eq(acquire(b, 1, h, -1, 1), SM_PARKED);
     ck_assert_int_eq(acquire(b, 2, h, -1, 2), SM_PARKED);
@@ -326,55 +208,54 @@ END_TEST
 
 START_TEST(shutdown_replies_to_every_waiter)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "l", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "l", SM_T_LOCK, OPEN_CREATE, "");
     ck_assert_int_eq(acquire(a, 0, h, -1, 1), SM_OK);
     for (int i = 0; i < 10; i++)
         ck_assert_int_eq(acquire(b, i, h, i % 2 ? 100000 : -1, (uint64_t)i + 2), SM_PARKED);
-    wait_cancel_all(&core, SM_ESHUTDOWN);
-    ck_assert_uint_eq(nsent, 10);
+    wait_cancel_all(&pc_core, SM_ESHUTDOWN);
+    ck_assert_uint_eq(pc_nsent, 10);
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(sent[i].status, SM_ESHUTDOWN);
-    ck_assert_uint_eq(core.nheap, 0);
+        ck_assert_int_eq(pc_sent[i].status, SM_ESHUTDOWN);
+    ck_assert_uint_eq(pc_core.nheap, 0);
 }
 END_TEST
 
 static int racquire(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, uint64_t tid)
 {
-    return call(s, tag, NULL, SMOP_rlock_acquire, "uiu", h, timeout, tid);
+    return pc_call(s, tag, NULL, SMOP_rlock_acquire, "UIU", h, timeout, tid);
 }
 
 static int rrelease(struct session *s, uint64_t h, uint64_t tid)
 {
-    return call(s, 0, NULL, SMOP_rlock_release, "uu", h, tid);
+    return pc_call(s, 0, NULL, SMOP_rlock_release, "UU", h, tid);
 }
 
 START_TEST(rlock_is_reentrant_per_thread)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "r", SM_T_RLOCK, OPEN_CREATE, "");
     ck_assert_int_eq(racquire(a, 0, h, -1, 1), SM_OK);
-    ck_assert_int_eq(racquire(a, 0, h, 0, 1), SM_OK);  /* again: count 2 */
+    ck_assert_int_eq(racquire(a, 0, h, 0, 1), SM_OK);        /* again: count 2 */
     ck_assert_int_eq(racquire(a, 0, h, 0, 2), SM_ETIMEDOUT); /* another thread */
     ck_assert_int_eq(racquire(b, 7, h, -1, 1), SM_PARKED);
     ck_assert_int_eq(rrelease(b, h, 1), SM_ENOTOWNER);
     ck_assert_int_eq(rrelease(a, h, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 0); /* still held once */
+    ck_assert_uint_eq(pc_nsent, 0); /* still held once */
     ck_assert_int_eq(rrelease(a, h, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].tag, 7);
-    ck_assert_int_eq(sent[0].status, SM_OK);
+    ck_assert_uint_eq(pc_nsent, 1);
+    PC_SENT(0, 7, SM_OK);
     ck_assert_int_eq(rrelease(a, h, 1), SM_ENOTOWNER);
 }
 END_TEST
 
 START_TEST(rlock_abandoned_with_count)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t h = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t h = pc_open(a, "r", SM_T_RLOCK, OPEN_CREATE, "");
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(racquire(a, 0, h, -1, 1), SM_OK);
-    session_end(&core, a);
+    session_end(&pc_core, a);
     ck_assert_int_eq(racquire(b, 0, h, 0, 1), SM_EOWNERDEAD);
     ck_assert_int_eq(rrelease(b, h, 1), SM_OK); /* count 1, not a's 3 */
     ck_assert_int_eq(rrelease(b, h, 1), SM_ENOTOWNER);
@@ -383,162 +264,157 @@ END_TEST
 
 static uint64_t open_cond(struct session *s, const char *name, const char *lock)
 {
-    uint64_t h = 0;
-    int rc = lock ? call(s, 0, &h, SMOP_open, "suuL", name, (uint64_t)SM_T_COND,
-                         (uint64_t)OPEN_CREATE, lock)
-                  : call(s, 0, &h, SMOP_open, "suu", name, (uint64_t)SM_T_COND,
-                         (uint64_t)OPEN_CREATE);
-    ck_assert_int_eq(rc, SM_OK);
-    return h;
+    return lock ? pc_open(s, name, SM_T_COND, OPEN_CREATE, "Mss", 1, "lock", lock)
+                : pc_open(s, name, SM_T_COND, OPEN_CREATE, "");
 }
 
 static int cwait(struct session *s, intptr_t tag, uint64_t c, int64_t timeout, uint64_t tid)
 {
-    return call(s, tag, NULL, SMOP_condition_wait, "uiu", c, timeout, tid);
+    return pc_call(s, tag, NULL, SMOP_condition_wait, "UIU", c, timeout, tid);
 }
 
 START_TEST(cond_wait_releases_and_notify_reacquires)
 {
-    struct session *a = authed(1), *b = authed(2);
+    struct session *a = pc_session(1), *b = pc_session(2);
     uint64_t c = open_cond(a, "c", NULL);
     ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_ENOTOWNER);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
     ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED);
     /* the lock is free while a waits */
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 9), SM_ENOTOWNER);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 0); /* notified, but b still holds the lock */
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].tag, 1);
-    ck_assert_int_eq(sent[0].status, SM_OK);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)0, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_notify, "Uii", c, 1, 9), SM_ENOTOWNER);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_notify, "Uii", c, 1, 1), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 0); /* notified, but b still holds the lock */
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 1);
+    PC_SENT(0, 1, SM_OK);
     /* a holds the lock again */
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1),
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)0, 1),
                      SM_ETIMEDOUT);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
 }
 END_TEST
 
 START_TEST(cond_notify_n_in_order)
 {
-    struct session *a = authed(1), *w[5];
+    struct session *a = pc_session(1), *w[5];
     uint64_t c = open_cond(a, "c", NULL);
     for (int i = 0; i < 5; i++) {
-        w[i] = authed(10 + (uint32_t)i);
-        ck_assert_int_eq(call(w[i], 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1),
+        w[i] = pc_session(10 + (uint32_t)i);
+        ck_assert_int_eq(pc_call(w[i], 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1),
                          SM_OK);
         ck_assert_int_eq(cwait(w[i], 100 + i, c, -1, 1), SM_PARKED);
     }
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify, "uuu", c, 2, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_notify, "Uii", c, 2, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
     /* the first two, one after the other as each releases */
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].tag, 100);
-    ck_assert_int_eq(call(w[0], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 2);
-    ck_assert_int_eq(sent[1].tag, 101);
-    ck_assert_int_eq(call(w[1], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 2); /* the other three still wait */
-    ck_assert_uint_eq(core.nparked, 3);
+    ck_assert_uint_eq(pc_nsent, 1);
+    ck_assert_int_eq(pc_sent[0].tag, 100);
+    ck_assert_int_eq(pc_call(w[0], 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 2);
+    ck_assert_int_eq(pc_sent[1].tag, 101);
+    ck_assert_int_eq(pc_call(w[1], 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 2); /* the other three still wait */
+    ck_assert_uint_eq(pc_core.nparked, 3);
     /* notify_all takes the rest */
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_notify_all, "uu", c, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_notify_all, "Ui", c, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
     for (int i = 2; i < 5; i++) {
-        ck_assert_int_eq(sent[nsent - 1].tag, 100 + i);
-        ck_assert_int_eq(call(w[i], 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+        ck_assert_int_eq(pc_sent[pc_nsent - 1].tag, 100 + i);
+        ck_assert_int_eq(pc_call(w[i], 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
     }
-    ck_assert_uint_eq(nsent, 5);
+    ck_assert_uint_eq(pc_nsent, 5);
 }
 END_TEST
 
 START_TEST(cond_timeout_reacquires_first)
 {
-    struct session *a = authed(1), *b = authed(2);
+    struct session *a = pc_session(1), *b = pc_session(2);
     uint64_t c = open_cond(a, "c", NULL);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
     ck_assert_int_eq(cwait(a, 1, c, 50, 1), SM_PARKED);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
-    wait_expire(&core, now_ms() + 100);
-    ck_assert_uint_eq(nsent, 0); /* timed out, but b holds the lock */
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK); /* held */
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
+    wait_expire(&pc_core, now_ms() + 100);
+    ck_assert_uint_eq(pc_nsent, 0); /* timed out, but b holds the lock */
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 1);
+    ck_assert_int_eq(pc_sent[0].status, SM_ETIMEDOUT);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK); /* held */
     /* with the lock free at the deadline, the reply is immediate */
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
     ck_assert_int_eq(cwait(a, 2, c, 0, 1), SM_PARKED);
-    wait_expire(&core, now_ms() + 1);
-    ck_assert_uint_eq(nsent, 2);
-    ck_assert_int_eq(sent[1].status, SM_ETIMEDOUT);
+    wait_expire(&pc_core, now_ms() + 1);
+    ck_assert_uint_eq(pc_nsent, 2);
+    ck_assert_int_eq(pc_sent[1].status, SM_ETIMEDOUT);
 }
 END_TEST
 
 START_TEST(cond_over_named_rlock_restores_count)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t r = open_obj(a, "r", SM_T_RLOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t r = pc_open(a, "r", SM_T_RLOCK, OPEN_CREATE, "");
     uint64_t c = open_cond(a, "c", "r");
     ck_assert_int_eq(racquire(a, 0, r, -1, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
     ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED); /* releases both levels */
     ck_assert_int_eq(racquire(b, 0, r, 0, 1), SM_OK);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_notify, "Uii", c, 1, 1), SM_OK);
     ck_assert_int_eq(rrelease(b, r, 1), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
+    ck_assert_uint_eq(pc_nsent, 1);
     ck_assert_int_eq(rrelease(a, r, 1), SM_OK);
     ck_assert_int_eq(rrelease(a, r, 1), SM_OK);
     ck_assert_int_eq(rrelease(a, r, 1), SM_ENOTOWNER);
     /* the lock must exist and be a lock */
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_open, "suuL", "c2", (uint64_t)SM_T_COND,
-                          (uint64_t)OPEN_CREATE, "nope"), SM_ENOENT);
-    open_obj(a, "d", SM_T_DICT, OPEN_CREATE);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_open, "suuL", "c2", (uint64_t)SM_T_COND,
-                          (uint64_t)OPEN_CREATE, "d"), SM_ETYPE);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMss", "c2", (uint64_t)SM_T_COND,
+                             (uint64_t)OPEN_CREATE, 1, "lock", "nope"),
+                     SM_ENOENT);
+    pc_open(a, "d", SM_T_DICT, OPEN_CREATE, "");
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMss", "c2", (uint64_t)SM_T_COND,
+                             (uint64_t)OPEN_CREATE, 1, "lock", "d"),
+                     SM_ETYPE);
     /* unlinking the lock leaves the condition working */
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "r"), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)0, 1), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_release, "uu", c, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "r"), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)0, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_release, "Ui", c, 1), SM_OK);
 }
 END_TEST
 
 START_TEST(cond_unlinked_with_waiters)
 {
-    struct session *a = authed(1), *b = authed(2);
+    struct session *a = pc_session(1), *b = pc_session(2);
     uint64_t c = open_cond(a, "c", NULL);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
     ck_assert_int_eq(cwait(a, 1, c, -1, 1), SM_PARKED);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)-1, 1), SM_OK);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_condition_notify, "uuu", c, 1, 1), SM_OK);
-    ck_assert_int_eq(call(b, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)-1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_condition_notify, "Uii", c, 1, 1), SM_OK);
+    ck_assert_int_eq(pc_call(b, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
     /* a was waiting for the private lock: it goes with the condition */
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].status, SM_ENOENT);
-    ck_assert_uint_eq(core.nparked, 0);
+    ck_assert_uint_eq(pc_nsent, 1);
+    ck_assert_int_eq(pc_sent[0].status, SM_ENOENT);
+    ck_assert_uint_eq(pc_core.nparked, 0);
 }
 END_TEST
 
 START_TEST(cond_acquire_waits_on_the_lock)
 {
-    struct session *a = authed(1), *b = authed(2);
-    uint64_t m = open_obj(a, "m", SM_T_LOCK, OPEN_CREATE);
+    struct session *a = pc_session(1), *b = pc_session(2);
+    uint64_t m = pc_open(a, "m", SM_T_LOCK, OPEN_CREATE, "");
     uint64_t c = open_cond(a, "c", "m");
     ck_assert_int_eq(acquire(b, 0, m, -1, 1), SM_OK);
-    ck_assert_int_eq(call(a, 5, NULL, SMOP_condition_acquire, "uiu", c, (int64_t)1000, 1),
+    ck_assert_int_eq(pc_call(a, 5, NULL, SMOP_condition_acquire, "UIi", c, (int64_t)1000, 1),
                      SM_PARKED);
     /* the request waits for the lock, and is counted there */
-    ck_assert_uint_eq(registry_find(&core, m)->nwaiters, 1);
-    ck_assert_uint_eq(registry_find(&core, c)->nwaiters, 0);
+    ck_assert_uint_eq(registry_find(&pc_core, m)->nwaiters, 1);
+    ck_assert_uint_eq(registry_find(&pc_core, c)->nwaiters, 0);
     /* the condition may go; the lock and its waiter stay */
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
-    ck_assert_uint_eq(nsent, 0);
-    wait_expire(&core, now_ms() + 2000);
-    ck_assert_uint_eq(nsent, 1);
-    ck_assert_int_eq(sent[0].tag, 5);
-    ck_assert_int_eq(sent[0].status, SM_ETIMEDOUT);
-    ck_assert_uint_eq(registry_find(&core, m)->nwaiters, 0);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "c"), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 0);
+    wait_expire(&pc_core, now_ms() + 2000);
+    ck_assert_uint_eq(pc_nsent, 1);
+    PC_SENT(0, 5, SM_ETIMEDOUT);
+    ck_assert_uint_eq(registry_find(&pc_core, m)->nwaiters, 0);
 }
 END_TEST
 
@@ -546,7 +422,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, pc_setup, pc_teardown);
     tcase_add_test(tc, unauthenticated_gets_eauth_then_closed);
     tcase_add_test(tc, open_flags_and_types);
     tcase_add_test(tc, temp_objects_go_with_their_last_session);
@@ -572,9 +448,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(suite(), CK_NORMAL);
 }

@@ -6,21 +6,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "unit/unit_call.h"
 
-#define NONE INT64_MIN /* a slice bound or step given as nil (Python's None) */
+#define NONE UC_NONE /* a slice bound or step given as nil (Python's None) */
 
 static struct object *a;
-
-/* create_raw() - an array from the packed options map @opts. */
-static int create_raw(struct object **out, const void *opts, size_t len)
-{
-    struct arg m = {.kind = 'm', .raw = opts, .len = len};
-    int rc = obj_array_type.create(NULL, &m, out);
-    if (rc == SM_OK)
-        (*out)->id = 1;
-    return rc;
-}
 
 /**
  * create() - an array from {"typecode": @code (unless NULL), "length":
@@ -46,7 +37,7 @@ static int create(struct object **out, const char *code, int64_t length, const v
         msgpack_pack_str_with_body(&pk, "initial", 7);
         msgpack_sbuffer_write(&sb, init, init_len);
     }
-    int rc = create_raw(out, sb.data, sb.size);
+    int rc = uc_create(out, &obj_array_type, sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
@@ -67,26 +58,6 @@ static void teardown(void)
     a = NULL;
 }
 
-/* A packed slice bound: an int, or nil for NONE. */
-struct bound {
-    uint8_t b[9];
-    size_t n;
-};
-
-static struct bound bound(int64_t v)
-{
-    struct bound o = {.n = 0};
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    v == NONE ? msgpack_pack_nil(&pk) : msgpack_pack_int64(&pk, v);
-    memcpy(o.b, sb.data, sb.size);
-    o.n = sb.size;
-    msgpack_sbuffer_destroy(&sb);
-    return o;
-}
-
 /* ints() - @n ints packed as one array into @sb (destroyed by the caller). */
 static void ints(msgpack_sbuffer *sb, const int64_t *v, size_t n)
 {
@@ -104,11 +75,10 @@ static void ints(msgpack_sbuffer *sb, const int64_t *v, size_t n)
 /* getslice() - a[start:stop:step] must reply the ints @want. */
 static bool getslice(int64_t start, int64_t stop, int64_t step, const int64_t *want, size_t n)
 {
-    struct bound x = bound(start), y = bound(stop), z = bound(step);
     msgpack_sbuffer sb;
     struct uc_reply r;
     ints(&sb, want, n);
-    uc_call(&r, a, UC_OP(array_getslice), "rrr", x.b, x.n, y.b, y.n, z.b, z.n);
+    uc_call(&r, a, UC_OP(array_getslice), "ooo", start, stop, step);
     bool ok = uc_expect(&r, SM_OK, "r", sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
     return ok;
@@ -117,11 +87,9 @@ static bool getslice(int64_t start, int64_t stop, int64_t step, const int64_t *w
 /* setslice() - a[start:stop:step] = the ints @v; returns the status. */
 static int setslice(int64_t start, int64_t stop, int64_t step, const int64_t *v, size_t n)
 {
-    struct bound x = bound(start), y = bound(stop), z = bound(step);
     msgpack_sbuffer sb;
     ints(&sb, v, n);
-    int rc =
-        uc_run(a, UC_OP(array_setslice), "rrrr", x.b, x.n, y.b, y.n, z.b, z.n, sb.data, sb.size);
+    int rc = uc_run(a, UC_OP(array_setslice), "ooor", start, stop, step, sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
@@ -147,11 +115,12 @@ START_TEST(create_options)
     ck_assert_int_eq(create(&o, "z", 3, NULL, 0), SM_EINVAL);
     ck_assert_int_eq(create(&o, "qq", 3, NULL, 0), SM_EINVAL);
     ck_assert_int_eq(create(&o, "", 3, NULL, 0), SM_EINVAL);
-    ck_assert_int_eq(
-        create_raw(&o, UC_RAW(0x81, 0xa8, 't', 'y', 'p', 'e', 'c', 'o', 'd', 'e', 0x71)),
-        SM_EINVAL);
-    ck_assert_int_eq(create_raw(&o, UC_RAW(0x82, 0xa8, 't', 'y', 'p', 'e', 'c', 'o', 'd', 'e', 0xa1,
-                                           'q', 0xa1, 'x', 0x01)),
+    ck_assert_int_eq(uc_create(&o, &obj_array_type,
+                               UC_RAW(0x81, 0xa8, 't', 'y', 'p', 'e', 'c', 'o', 'd', 'e', 0x71)),
+                     SM_EINVAL);
+    ck_assert_int_eq(uc_create(&o, &obj_array_type,
+                               UC_RAW(0x82, 0xa8, 't', 'y', 'p', 'e', 'c', 'o', 'd', 'e', 0xa1, 'q',
+                                      0xa1, 'x', 0x01)),
                      SM_EINVAL);
     /* length alone: zeros */
     use("q", 3);
@@ -337,9 +306,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(suite(), CK_NORMAL);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "blob.h"
+#include "check_run.h"
 #include "unit/unit_call.h"
 
 #define SET(d, kfmt, ...) UC_OK(d, dict_set, kfmt, __VA_ARGS__)
@@ -323,9 +324,5 @@ static Suite *dict_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dict_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(dict_suite(), CK_NORMAL);
 }

@@ -3,24 +3,24 @@
  * wait at once or parked, set() waking every waiter, deadlines, dead and
  * unlinked waiters.
  */
+#include "check_run.h"
 #include "park_call.h"
 
 static bool is_set(struct session *s, uint64_t h)
 {
-    uint64_t b = 2;
-    ck_assert_int_eq(pc_call(s, 0, &b, SMOP_event_is_set, "u", h), SM_OK);
+    uint64_t b = pc_query(s, SMOP_event_is_set, h);
     ck_assert_uint_le(b, 1);
     return b;
 }
 
 static int op(struct session *s, unsigned opcode, uint64_t h)
 {
-    return pc_call(s, 0, NULL, opcode, "u", h);
+    return pc_call(s, 0, NULL, opcode, "U", h);
 }
 
 static int wait_(struct session *s, intptr_t tag, uint64_t h, int64_t timeout)
 {
-    return pc_call(s, tag, NULL, SMOP_event_wait, "ui", h, timeout);
+    return pc_call(s, tag, NULL, SMOP_event_wait, "UI", h, timeout);
 }
 
 /* ls_size() - the size ls shows for @h. */
@@ -33,7 +33,7 @@ static size_t ls_size(uint64_t h)
 START_TEST(set_clear_is_set)
 {
     struct session *a = pc_session(1);
-    uint64_t h = pc_open(a, "e", SM_T_EVENT);
+    uint64_t h = pc_open(a, "e", SM_T_EVENT, OPEN_CREATE, "");
     ck_assert(!is_set(a, h));
     ck_assert_uint_eq(ls_size(h), 0);
     ck_assert_int_eq(wait_(a, 0, h, 0), SM_ETIMEDOUT);
@@ -47,7 +47,7 @@ START_TEST(set_clear_is_set)
     ck_assert(!is_set(a, h));
     ck_assert_int_eq(wait_(a, 0, h, 0), SM_ETIMEDOUT);
     ck_assert_uint_eq(pc_nsent, 0);
-    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "suuMsu", "x", (uint64_t)SM_T_EVENT,
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMsU", "x", (uint64_t)SM_T_EVENT,
                              (uint64_t)OPEN_CREATE, 1, "value", (uint64_t)1),
                      SM_EINVAL);
 }
@@ -56,7 +56,7 @@ END_TEST
 START_TEST(set_wakes_every_waiter)
 {
     struct session *a = pc_session(1);
-    uint64_t h = pc_open(a, "e", SM_T_EVENT);
+    uint64_t h = pc_open(a, "e", SM_T_EVENT, OPEN_CREATE, "");
     for (int i = 0; i < 30; i++) {
         struct session *s = pc_session(10 + (uint32_t)i);
         ck_assert_int_eq(wait_(s, 100 + i, h, i % 2 ? -1 : 60000), SM_PARKED);
@@ -81,7 +81,7 @@ END_TEST
 START_TEST(deadline_expires)
 {
     struct session *a = pc_session(1), *b = pc_session(2);
-    uint64_t h = pc_open(a, "e", SM_T_EVENT);
+    uint64_t h = pc_open(a, "e", SM_T_EVENT, OPEN_CREATE, "");
     ck_assert_int_eq(wait_(a, 1, h, 50), SM_PARKED);
     ck_assert_int_eq(wait_(b, 2, h, 5000), SM_PARKED);
     wait_expire(&pc_core, now_ms() + 100);
@@ -95,7 +95,7 @@ END_TEST
 START_TEST(dead_waiter_leaves_nothing_parked)
 {
     struct session *a = pc_session(1), *b = pc_session(2);
-    uint64_t h = pc_open(a, "e", SM_T_EVENT);
+    uint64_t h = pc_open(a, "e", SM_T_EVENT, OPEN_CREATE, "");
     ck_assert_int_eq(wait_(b, 1, h, 5000), SM_PARKED);
     ck_assert_int_eq(wait_(a, 2, h, -1), SM_PARKED);
     session_end(&pc_core, b);
@@ -118,5 +118,5 @@ int main(void)
     tcase_add_test(tc, deadline_expires);
     tcase_add_test(tc, dead_waiter_leaves_nothing_parked);
     suite_add_tcase(s, tc);
-    return pc_run(s);
+    return check_run(s, CK_ENV);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "blob.h"
+#include "check_run.h"
 #include "unit/unit_call.h"
 
 static struct object *l;
@@ -54,30 +55,16 @@ static struct digits digits(const char *s)
 /* A slice bound or step: an int, or NONE for nil (Python's None). */
 #define NONE 999
 
-struct opt {
-    uint8_t b[9];
-    size_t n;
-};
-
-static struct opt opt(int v)
+/* bound() - @v as uc_call()'s 'o' argument. */
+static int64_t bound(int v)
 {
-    struct opt o = {.n = 0};
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    v == NONE ? msgpack_pack_nil(&pk) : msgpack_pack_int64(&pk, v);
-    memcpy(o.b, sb.data, sb.size);
-    o.n = sb.size;
-    msgpack_sbuffer_destroy(&sb);
-    return o;
+    return v == NONE ? UC_NONE : v;
 }
 
 /* slice_call() - a slice op with start, stop, step (NONE for nil). */
 static int slice_call(struct uc_reply *r, unsigned opcode, op_fn *fn, int start, int stop, int step)
 {
-    struct opt a = opt(start), b = opt(stop), c = opt(step);
-    return uc_call(r, l, opcode, fn, "rrr", a.b, a.n, b.b, b.n, c.b, c.n);
+    return uc_call(r, l, opcode, fn, "ooo", bound(start), bound(stop), bound(step));
 }
 
 START_TEST(append_get_len)
@@ -377,13 +364,12 @@ START_TEST(setslice)
         {NONE, NONE, NONE, "", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct opt a = opt(cases[i].start), b = opt(cases[i].stop), c = opt(cases[i].step);
         struct digits v = digits(cases[i].value), want = digits(cases[i].after);
         struct uc_reply r;
         UC_OK(l, list_clear, "");
         fill(5);
-        uc_call(&r, l, UC_OP(list_setslice), "rrrr", a.b, a.n, b.b, b.n, c.b, c.n,
-                (const void *)v.b, v.n);
+        uc_call(&r, l, UC_OP(list_setslice), "ooor", bound(cases[i].start), bound(cases[i].stop),
+                bound(cases[i].step), (const void *)v.b, v.n);
         ck_assert_msg(uc_expect(&r, SM_OK, ""), "case %zu: %s", i, uc_error);
         uc_call(&r, l, UC_OP(list_copy), "");
         ck_assert_msg(uc_expect(&r, SM_OK, "r", (const void *)want.b, want.n), "case %zu: %s", i,
@@ -623,9 +609,5 @@ static Suite *list_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(list_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(list_suite(), CK_NORMAL);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "blob.h"
+#include "check_run.h"
 #include "unit/unit_call.h"
 
 static struct object *ns;
@@ -80,8 +81,7 @@ END_TEST
 START_TEST(options_refused)
 {
     struct object *o;
-    struct arg m = {.kind = 'm', .raw = (const uint8_t *)"\x81\xa1x\x01", .len = 4};
-    ck_assert_int_eq(obj_namespace_type.create(NULL, &m, &o), SM_EINVAL);
+    ck_assert_int_eq(uc_create(&o, &obj_namespace_type, UC_RAW(0x81, 0xa1, 'x', 0x01)), SM_EINVAL);
 }
 END_TEST
 
@@ -110,9 +110,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(suite(), CK_NORMAL);
 }

@@ -5,207 +5,44 @@
  * core's send_reply hook.  Deadlines are driven with wait_expire().
  */
 #include <check.h>
-#include <stdarg.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "blob.h"
-#include "core.h"
-#include "unit_call.h"
-#include "wait.h"
-
-#define MAXSENT 256
-#define FIELD_MAX 64
-
-/* The first field of a reply, as its raw bytes (empty when none). */
-struct field {
-    uint8_t raw[FIELD_MAX];
-    size_t len;
-};
-
-/* Replies sent for parked requests, in order. */
-static struct sent {
-    intptr_t tag;
-    int status;
-    struct field f;
-} sent[MAXSENT];
-static size_t nsent;
-
-static struct core core;
-
-/* first_field() - copy the first field of a decoded reply into @f. */
-static void first_field(mp_reader *r, uint32_t n, struct field *f)
-{
-    const uint8_t *p;
-    f->len = 0;
-    if (n == 0)
-        return;
-    ck_assert_int_eq(mp_read_raw(r, &p, &f->len), SM_OK);
-    ck_assert_uint_le(f->len, FIELD_MAX);
-    memcpy(f->raw, p, f->len);
-}
-
-static void catch_reply(void *req, nng_msg *msg, void *arg)
-{
-    mp_reader r;
-    uint32_t n;
-    (void)arg;
-    ck_assert_ptr_nonnull(msg);
-    ck_assert_uint_lt(nsent, MAXSENT);
-    struct sent *s = &sent[nsent++];
-    s->tag = (intptr_t)req;
-    ck_assert_int_eq(reply_decode(nng_msg_body(msg), nng_msg_len(msg), &s->status, &r, &n), SM_OK);
-    first_field(&r, n, &s->f);
-    nng_msg_free(msg);
-}
-
-static void setup(void)
-{
-    core_init(&core);
-    core.send_reply = catch_reply;
-    nsent = 0;
-}
-
-static void teardown(void)
-{
-    core_deinit(&core);
-}
-
-static struct session *authed(uint32_t pipe)
-{
-    struct session *s = session_new(&core, pipe, 100 + (int)pipe, 1000, 1000);
-    ck_assert_ptr_nonnull(s);
-    s->authed = true;
-    return s;
-}
-
-/*
- * call() - dispatch [opcode, fields...] from @s with request tag @tag; the
- * fields per @fmt: u uint64_t, i int64_t, s str, r raw msgpack (const void *,
- * size_t).  Returns the status or SM_PARKED; @f (may be NULL) gets the first
- * reply field.
- */
-static int call(struct session *s, intptr_t tag, struct field *f, unsigned opcode, const char *fmt,
-                ...)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    va_list ap;
-    nng_msg *out;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 1 + strlen(fmt));
-    msgpack_pack_uint64(&pk, opcode);
-    va_start(ap, fmt);
-    for (const char *p = fmt; *p; p++) {
-        if (*p == 'u') {
-            msgpack_pack_uint64(&pk, va_arg(ap, uint64_t));
-        } else if (*p == 'i') {
-            msgpack_pack_int64(&pk, va_arg(ap, int64_t));
-        } else if (*p == 's') {
-            const char *str = va_arg(ap, const char *);
-            msgpack_pack_str_with_body(&pk, str, strlen(str));
-        } else {
-            const void *raw = va_arg(ap, const void *);
-            msgpack_sbuffer_write(&sb, raw, va_arg(ap, size_t));
-        }
-    }
-    va_end(ap);
-    int rc = dispatch(&core, s, sb.data, sb.size, (void *)tag, &out);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == SM_PARKED) {
-        ck_assert_ptr_null(out);
-        return rc;
-    }
-    ck_assert_ptr_nonnull(out);
-    int status;
-    mp_reader r;
-    uint32_t n;
-    struct field scratch;
-    ck_assert_int_eq(reply_decode(nng_msg_body(out), nng_msg_len(out), &status, &r, &n), SM_OK);
-    ck_assert_int_eq(status, rc);
-    first_field(&r, n, f ? f : &scratch);
-    nng_msg_free(out);
-    return rc;
-}
-
-/* open_queue() - create queue @name with the given options map; SM_OK and *h. */
-static int open_queue(struct session *s, const char *name, const char *optfmt, uint64_t maxsize,
-                      bool joinable, uint64_t *h)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    struct field f;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, strlen(optfmt));
-    for (const char *p = optfmt; *p; p++) {
-        if (*p == 'm') {
-            msgpack_pack_str_with_body(&pk, "maxsize", 7);
-            msgpack_pack_uint64(&pk, maxsize);
-        } else if (*p == 'j') {
-            msgpack_pack_str_with_body(&pk, "joinable", 8);
-            (joinable ? msgpack_pack_true : msgpack_pack_false)(&pk);
-        } else { /* 'x': unknown key; 'M': maxsize of the wrong kind */
-            msgpack_pack_str_with_body(&pk, *p == 'x' ? "colour" : "maxsize", *p == 'x' ? 6 : 7);
-            msgpack_pack_str_with_body(&pk, "ten", 3);
-        }
-    }
-    int rc = call(s, 0, &f, SMOP_open, "suur", name, (uint64_t)SM_T_QUEUE, (uint64_t)OPEN_CREATE,
-                  sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == SM_OK) {
-        mp_reader r;
-        mp_reader_init(&r, f.raw, f.len);
-        ck_assert_int_eq(mp_read_uint(&r, h), SM_OK);
-    }
-    return rc;
-}
+#include "check_run.h"
+#include "park_call.h"
 
 static uint64_t new_queue(struct session *s, const char *name, uint64_t maxsize, bool joinable)
 {
-    uint64_t h = 0;
-    ck_assert_int_eq(open_queue(s, name, "mj", maxsize, joinable, &h), SM_OK);
-    return h;
+    return pc_open(s, name, SM_T_QUEUE, OPEN_CREATE, "MsUsb", 2, "maxsize", maxsize, "joinable",
+                   (int)joinable);
 }
 
 static int put(struct session *s, intptr_t tag, uint64_t h, const char *v, int64_t timeout)
 {
-    return call(s, tag, NULL, SMOP_queue_put, "usi", h, v, timeout);
+    return pc_call(s, tag, NULL, SMOP_queue_put, "UsI", h, v, timeout);
 }
 
-static int get(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, struct field *f)
+static int get(struct session *s, intptr_t tag, uint64_t h, int64_t timeout, struct pc_reply *r)
 {
-    return call(s, tag, f, SMOP_queue_get, "ui", h, timeout);
+    return pc_call(s, tag, r, SMOP_queue_get, "UI", h, timeout);
 }
 
 static int join(struct session *s, intptr_t tag, uint64_t h, int64_t timeout)
 {
-    return call(s, tag, NULL, SMOP_queue_join, "ui", h, timeout);
+    return pc_call(s, tag, NULL, SMOP_queue_join, "UI", h, timeout);
 }
 
 static int task_done(struct session *s, uint64_t h)
 {
-    return call(s, 0, NULL, SMOP_queue_task_done, "u", h);
+    return pc_call(s, 0, NULL, SMOP_queue_task_done, "U", h);
 }
 
-/* is_str() - @f holds exactly the msgpack str @want, byte for byte. */
-static bool is_str(const struct field *f, const char *want)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_str_with_body(&pk, want, strlen(want));
-    bool eq = sb.size == f->len && memcmp(sb.data, f->raw, f->len) == 0;
-    msgpack_sbuffer_destroy(&sb);
-    return eq;
-}
-
+/* ck_get() - a get that does not wait must reply the str @want. */
 #define ck_get(s, h, want)                                                                         \
     do {                                                                                           \
-        struct field f_;                                                                           \
-        ck_assert_int_eq(get((s), 0, (h), 0, &f_), SM_OK);                                         \
-        ck_assert_msg(is_str(&f_, (want)), "get: not \"%s\"", (want));                             \
+        struct pc_reply r_;                                                                        \
+        ck_assert_int_eq(get((s), 0, (h), 0, &r_), SM_OK);                                         \
+        PC_EXPECT(&r_, SM_OK, "s", (want));                                                        \
     } while (0)
 
 /* ck_sent() - reply @i went to request @tag with @status and, when @val is
@@ -213,41 +50,26 @@ static bool is_str(const struct field *f, const char *want)
 #define ck_sent(...) ck_sent_at(__LINE__, __VA_ARGS__)
 static void ck_sent_at(int line, size_t i, intptr_t tag, int status, const char *val)
 {
-    ck_assert_msg(nsent > i, "line %d: only %zu replies sent, expected reply %zu", line, nsent, i);
-    ck_assert_msg(sent[i].tag == tag, "line %d: reply %zu went to request %ld, expected %ld", line,
-                  i, (long)sent[i].tag, (long)tag);
-    ck_assert_msg(sent[i].status == status, "line %d: reply %zu: status %s, expected %s", line, i,
-                  sm_error_name(sent[i].status), sm_error_name(status));
+    ck_assert_msg(pc_nsent > i, "line %d: only %zu replies sent, expected reply %zu", line,
+                  pc_nsent, i);
+    ck_assert_msg(pc_sent[i].tag == tag, "line %d: reply %zu went to request %ld, expected %ld",
+                  line, i, (long)pc_sent[i].tag, (long)tag);
+    ck_assert_msg(pc_sent[i].status == status, "line %d: reply %zu: status %s, expected %s", line,
+                  i, sm_error_name(pc_sent[i].status), sm_error_name(status));
     if (val)
-        ck_assert_msg(is_str(&sent[i].f, val), "line %d: reply %zu: value is not \"%s\"", line, i,
-                      val);
+        ck_assert_msg(pc_same(&pc_sent[i], status, "s", val), "line %d: reply %zu: %s", line, i,
+                      uc_error);
 }
 
-static uint64_t uint_op(struct session *s, unsigned opcode, uint64_t h)
-{
-    struct field f;
-    mp_reader r;
-    uint64_t n = 0;
-    bool b;
-    ck_assert_int_eq(call(s, 0, &f, opcode, "u", h), SM_OK);
-    mp_reader_init(&r, f.raw, f.len);
-    if (mp_peek(&r) == MP_BOOL) {
-        ck_assert_int_eq(mp_read_bool(&r, &b), SM_OK);
-        return b;
-    }
-    ck_assert_int_eq(mp_read_uint(&r, &n), SM_OK);
-    return n;
-}
-
-#define qsize(s, h) uint_op((s), SMOP_queue_qsize, (h))
-#define is_empty(s, h) uint_op((s), SMOP_queue_empty, (h))
-#define is_full(s, h) uint_op((s), SMOP_queue_full, (h))
+#define qsize(s, h) pc_query((s), SMOP_queue_qsize, (h))
+#define is_empty(s, h) pc_query((s), SMOP_queue_empty, (h))
+#define is_full(s, h) pc_query((s), SMOP_queue_full, (h))
 
 /* ---- tests ---------------------------------------------------------------- */
 
 START_TEST(fifo_and_sizes)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     uint64_t h = new_queue(a, "q", 0, false);
     ck_assert_uint_eq(is_empty(a, h), 1);
     ck_assert_uint_eq(is_full(a, h), 0);
@@ -257,7 +79,7 @@ START_TEST(fifo_and_sizes)
         ck_assert_int_eq(put(a, 0, h, v, 0), SM_OK);
     }
     ck_assert_uint_eq(qsize(a, h), 100);
-    ck_assert_uint_eq(obj_queue_type.size(registry_find(&core, h)), 100); /* ls */
+    ck_assert_uint_eq(obj_queue_type.size(registry_find(&pc_core, h)), 100); /* ls */
     ck_assert_uint_eq(is_empty(a, h), 0);
     ck_assert_uint_eq(is_full(a, h), 0); /* unbounded */
     for (int i = 0; i < 100; i++) {
@@ -268,31 +90,35 @@ START_TEST(fifo_and_sizes)
     }
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY);
     ck_assert_uint_eq(is_empty(a, h), 1);
-    ck_assert_uint_eq(nsent, 0);
+    ck_assert_uint_eq(pc_nsent, 0);
 }
 END_TEST
 
 START_TEST(options)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     uint64_t h;
-    ck_assert_int_eq(open_queue(a, "q", "x", 0, false, &h), SM_EINVAL);
-    ck_assert_int_eq(open_queue(a, "q", "M", 0, false, &h), SM_EINVAL);
-    ck_assert_int_eq(open_queue(a, "q", "m", 3, false, &h), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMss", "q", (uint64_t)SM_T_QUEUE,
+                             (uint64_t)OPEN_CREATE, 1, "colour", "ten"),
+                     SM_EINVAL);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMss", "q", (uint64_t)SM_T_QUEUE,
+                             (uint64_t)OPEN_CREATE, 1, "maxsize", "ten"),
+                     SM_EINVAL);
+    h = pc_open(a, "q", SM_T_QUEUE, OPEN_CREATE, "MsU", 1, "maxsize", (uint64_t)3);
     /* not joinable unless asked */
     ck_assert_int_eq(task_done(a, h), SM_ENOTSUP);
     ck_assert_int_eq(join(a, 0, h, 0), SM_ENOTSUP);
     ck_assert_int_eq(join(a, 0, h, -1), SM_ENOTSUP);
     /* no options: unbounded */
     ck_assert_int_eq(
-        call(a, 0, NULL, SMOP_open, "suu", "plain", (uint64_t)SM_T_QUEUE, (uint64_t)OPEN_CREATE),
+        pc_call(a, 0, NULL, SMOP_open, "sUU", "plain", (uint64_t)SM_T_QUEUE, (uint64_t)OPEN_CREATE),
         SM_OK);
 }
 END_TEST
 
 START_TEST(maxsize_full_and_empty_try)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     uint64_t h = new_queue(a, "q", 2, true);
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY);
     ck_assert_int_eq(put(a, 0, h, "a", 0), SM_OK);
@@ -308,30 +134,30 @@ START_TEST(maxsize_full_and_empty_try)
     ck_assert_int_eq(put(a, 0, h, "c", 0), SM_OK);
     ck_get(a, h, "b");
     ck_get(a, h, "c");
-    ck_assert_uint_eq(core.nparked, 0);
+    ck_assert_uint_eq(pc_core.nparked, 0);
 }
 END_TEST
 
 START_TEST(parked_getters_receive_puts_in_order)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     struct session *g[10];
     uint64_t h = new_queue(a, "q", 0, false);
     for (int i = 0; i < 10; i++) {
-        g[i] = authed(10 + (uint32_t)i);
+        g[i] = pc_session(10 + (uint32_t)i);
         ck_assert_int_eq(get(g[i], 100 + i, h, i % 2 ? -1 : 60000, NULL), SM_PARKED);
     }
-    ck_assert_uint_eq(core.nparked, 10);
+    ck_assert_uint_eq(pc_core.nparked, 10);
     for (int i = 0; i < 10; i++) {
         char v[16];
         snprintf(v, sizeof(v), "v%d", i);
         ck_assert_int_eq(put(a, 0, h, v, 0), SM_OK);
-        ck_assert_uint_eq(nsent, (size_t)i + 1);
+        ck_assert_uint_eq(pc_nsent, (size_t)i + 1);
         ck_sent(i, 100 + i, SM_OK, v);
         ck_assert_uint_eq(qsize(a, h), 0); /* handed over, never queued */
     }
-    ck_assert_uint_eq(core.nparked, 0);
-    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_uint_eq(pc_core.nparked, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
     /* a getter with nobody before it takes a queued item at once */
     ck_assert_int_eq(put(a, 0, h, "x", 0), SM_OK);
     ck_get(g[0], h, "x");
@@ -340,7 +166,7 @@ END_TEST
 
 START_TEST(parked_putters_admitted_in_order)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
     uint64_t h = new_queue(a, "q", 1, true);
     ck_assert_int_eq(put(a, 0, h, "a", 0), SM_OK);
     ck_assert_int_eq(put(b, 1, h, "b", -1), SM_PARKED);
@@ -358,8 +184,8 @@ START_TEST(parked_putters_admitted_in_order)
     ck_sent(2, 3, SM_OK, NULL);
     ck_get(a, h, "d");
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY);
-    ck_assert_uint_eq(nsent, 3);
-    ck_assert_uint_eq(core.nparked, 0);
+    ck_assert_uint_eq(pc_nsent, 3);
+    ck_assert_uint_eq(pc_core.nparked, 0);
     /* every put counted as a task, the admitted ones too */
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(task_done(a, h), SM_OK);
@@ -369,13 +195,13 @@ END_TEST
 
 START_TEST(deadlines)
 {
-    struct session *a = authed(1), *b = authed(2);
+    struct session *a = pc_session(1), *b = pc_session(2);
     uint64_t h = new_queue(a, "q", 1, true);
     int64_t t0 = now_ms();
     ck_assert_int_eq(get(b, 1, h, 100, NULL), SM_PARKED);
-    wait_expire(&core, t0 + 10);
-    ck_assert_uint_eq(nsent, 0);
-    wait_expire(&core, t0 + 200);
+    wait_expire(&pc_core, t0 + 10);
+    ck_assert_uint_eq(pc_nsent, 0);
+    wait_expire(&pc_core, t0 + 200);
     ck_sent(0, 1, SM_EEMPTY, NULL);
 
     size_t bytes = blob_bytes_stored();
@@ -383,26 +209,26 @@ START_TEST(deadlines)
     ck_assert_int_eq(put(b, 2, h, "a-long-value-that-times-out", 50), SM_PARKED);
     ck_assert_int_eq(join(b, 3, h, 300), SM_PARKED);
     ck_assert_int_eq(join(b, 4, h, -1), SM_PARKED);
-    wait_expire(&core, t0 + 200);
+    wait_expire(&pc_core, t0 + 200);
     ck_sent(1, 2, SM_EFULL, NULL);
-    ck_assert_uint_eq(nsent, 2);
+    ck_assert_uint_eq(pc_nsent, 2);
     ck_assert_uint_eq(blob_bytes_stored(), bytes + 5); /* only "kept" (5 bytes) is stored */
     ck_assert_uint_eq(qsize(a, h), 1);
-    wait_expire(&core, t0 + 400);
+    wait_expire(&pc_core, t0 + 400);
     ck_sent(2, 3, SM_ETIMEDOUT, NULL);
-    ck_assert_uint_eq(nsent, 3);
+    ck_assert_uint_eq(pc_nsent, 3);
     ck_get(a, h, "kept");
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY); /* the timed-out item never came */
     ck_assert_int_eq(task_done(a, h), SM_OK);
     ck_sent(3, 4, SM_OK, NULL); /* the joiner without a deadline */
-    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
     ck_assert_uint_eq(blob_bytes_stored(), bytes);
 }
 END_TEST
 
 START_TEST(task_done_and_join)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
     uint64_t h = new_queue(a, "q", 0, true);
     ck_assert_int_eq(task_done(a, h), SM_EVALUE);
     ck_assert_int_eq(join(a, 0, h, 0), SM_OK);
@@ -416,31 +242,31 @@ START_TEST(task_done_and_join)
     ck_assert_int_eq(join(c, 2, h, 60000), SM_PARKED);
     ck_get(a, h, "y");
     ck_assert_int_eq(task_done(c, h), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
+    ck_assert_uint_eq(pc_nsent, 1);
     ck_assert_int_eq(task_done(a, h), SM_OK);
-    ck_assert_uint_eq(nsent, 3); /* both joiners at once */
+    ck_assert_uint_eq(pc_nsent, 3); /* both joiners at once */
     ck_sent(1, 1, SM_OK, NULL);
     ck_sent(2, 2, SM_OK, NULL);
     ck_assert_int_eq(task_done(a, h), SM_EVALUE);
     ck_assert_int_eq(join(a, 0, h, 0), SM_OK);
-    ck_assert_uint_eq(core.nparked, 0);
-    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_uint_eq(pc_core.nparked, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
 }
 END_TEST
 
 START_TEST(dead_putter_item_dropped)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
     uint64_t h = new_queue(a, "q", 1, true);
     ck_assert_int_eq(put(a, 0, h, "a", 0), SM_OK);
     size_t bytes = blob_bytes_stored();
     ck_assert_int_eq(put(b, 1, h, "from-the-dead", 5000), SM_PARKED);
     ck_assert_int_eq(put(c, 2, h, "c", -1), SM_PARKED);
     ck_assert_uint_gt(blob_bytes_stored(), bytes);
-    session_end(&core, b);
+    session_end(&pc_core, b);
     ck_sent(0, 1, SM_ECONN, NULL);
     ck_assert_uint_eq(blob_bytes_stored(), bytes + 2); /* "c" only */
-    ck_assert_uint_eq(core.nheap, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
     ck_get(a, h, "a");
     ck_sent(1, 2, SM_OK, NULL);
     ck_get(a, h, "c");
@@ -453,20 +279,20 @@ END_TEST
 
 START_TEST(gone_getter_skipped)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3), *d = authed(4);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3), *d = pc_session(4);
     uint64_t h = new_queue(a, "q", 0, false);
     ck_assert_int_eq(get(b, 1, h, -1, NULL), SM_PARKED);
     ck_assert_int_eq(get(c, 2, h, -1, NULL), SM_PARKED);
     b->gone = true; /* its pipe closed; session_end() has not run yet */
     ck_assert_int_eq(put(a, 0, h, "x", 0), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
+    ck_assert_uint_eq(pc_nsent, 1);
     ck_sent(0, 2, SM_OK, "x");
     /* only the gone getter waits: a put is queued, and a newcomer takes it */
     ck_assert_int_eq(put(a, 0, h, "y", 0), SM_OK);
-    ck_assert_uint_eq(nsent, 1);
+    ck_assert_uint_eq(pc_nsent, 1);
     ck_assert_uint_eq(qsize(a, h), 1);
     ck_get(d, h, "y");
-    session_end(&core, b);
+    session_end(&pc_core, b);
     ck_sent(1, 1, SM_ECONN, NULL);
     ck_assert_uint_eq(qsize(a, h), 0);
 }
@@ -474,7 +300,7 @@ END_TEST
 
 START_TEST(gone_putter_skipped)
 {
-    struct session *a = authed(1), *b = authed(2), *c = authed(3);
+    struct session *a = pc_session(1), *b = pc_session(2), *c = pc_session(3);
     uint64_t h = new_queue(a, "q", 1, false);
     ck_assert_int_eq(put(a, 0, h, "a", 0), SM_OK);
     ck_assert_int_eq(put(b, 1, h, "b", -1), SM_PARKED);
@@ -484,7 +310,7 @@ START_TEST(gone_putter_skipped)
     ck_sent(0, 2, SM_OK, NULL);
     ck_get(a, h, "c");
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY);
-    session_end(&core, b);
+    session_end(&pc_core, b);
     ck_sent(1, 1, SM_ECONN, NULL);
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_EEMPTY);
 }
@@ -492,7 +318,7 @@ END_TEST
 
 START_TEST(unlink_cancels_parked_with_enoent)
 {
-    struct session *a = authed(1), *b = authed(2);
+    struct session *a = pc_session(1), *b = pc_session(2);
     size_t bytes = blob_bytes_stored();
     uint64_t h = new_queue(a, "q", 1, true);
     ck_assert_int_eq(put(a, 0, h, "queued", 0), SM_OK);
@@ -500,13 +326,13 @@ START_TEST(unlink_cancels_parked_with_enoent)
     ck_assert_int_eq(join(b, 2, h, -1), SM_PARKED);
     uint64_t h2 = new_queue(a, "q2", 0, false);
     ck_assert_int_eq(get(b, 3, h2, -1, NULL), SM_PARKED);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "q"), SM_OK);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "q2"), SM_OK);
-    ck_assert_uint_eq(nsent, 3);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "q"), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "q2"), SM_OK);
+    ck_assert_uint_eq(pc_nsent, 3);
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(sent[i].status, SM_ENOENT);
-    ck_assert_uint_eq(core.nparked, 0);
-    ck_assert_uint_eq(core.nheap, 0);
+        ck_assert_int_eq(pc_sent[i].status, SM_ENOENT);
+    ck_assert_uint_eq(pc_core.nparked, 0);
+    ck_assert_uint_eq(pc_core.nheap, 0);
     ck_assert_uint_eq(blob_bytes_stored(), bytes);
     ck_assert_int_eq(get(a, 0, h, 0, NULL), SM_ENOENT);
 }
@@ -514,15 +340,15 @@ END_TEST
 
 START_TEST(shutdown_frees_parked_items)
 {
-    struct session *a = authed(1);
+    struct session *a = pc_session(1);
     size_t bytes = blob_bytes_stored();
     uint64_t h = new_queue(a, "q", 1, false);
     ck_assert_int_eq(put(a, 0, h, "queued", 0), SM_OK);
     ck_assert_int_eq(put(a, 1, h, "parked", -1), SM_PARKED);
-    wait_cancel_all(&core, SM_ESHUTDOWN);
+    wait_cancel_all(&pc_core, SM_ESHUTDOWN);
     ck_sent(0, 1, SM_ESHUTDOWN, NULL);
     ck_assert_uint_eq(qsize(a, h), 1);
-    ck_assert_int_eq(call(a, 0, NULL, SMOP_unlink, "s", "q"), SM_OK);
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_unlink, "s", "q"), SM_OK);
     ck_assert_uint_eq(blob_bytes_stored(), bytes);
 }
 END_TEST
@@ -546,7 +372,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("obj_queue");
     TCase *tc = tcase_create("queue");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, pc_setup, pc_teardown);
     tcase_add_test(tc, fifo_and_sizes);
     tcase_add_test(tc, options);
     tcase_add_test(tc, maxsize_full_and_empty_try);
@@ -566,9 +392,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(suite(), CK_NORMAL);
 }

@@ -3,32 +3,28 @@
  * network: options, try-acquire, FIFO hand-over of released units, bounded
  * release, SEM_UNDO when a session ends, gone waiters skipped, unlink.
  */
+#include "check_run.h"
 #include "park_call.h"
 
 static uint64_t sem_open(struct session *s, uint64_t value, bool bounded)
 {
-    uint64_t h = 0;
-    ck_assert_int_eq(pc_call(s, 0, &h, SMOP_open, "suuMsusb", "sem", (uint64_t)SM_T_SEM,
-                             (uint64_t)OPEN_CREATE, 2, "value", value, "bounded", (int)bounded),
-                     SM_OK);
-    return h;
+    return pc_open(s, "sem", SM_T_SEM, OPEN_CREATE, "MsUsb", 2, "value", value, "bounded",
+                   (int)bounded);
 }
 
 static int acquire(struct session *s, intptr_t tag, uint64_t h, int64_t timeout)
 {
-    return pc_call(s, tag, NULL, SMOP_semaphore_acquire, "ui", h, timeout);
+    return pc_call(s, tag, NULL, SMOP_semaphore_acquire, "UI", h, timeout);
 }
 
 static int release(struct session *s, uint64_t h, uint64_t n)
 {
-    return pc_call(s, 0, NULL, SMOP_semaphore_release, "uu", h, n);
+    return pc_call(s, 0, NULL, SMOP_semaphore_release, "UU", h, n);
 }
 
 static uint64_t value(struct session *s, uint64_t h)
 {
-    uint64_t v = UINT64_MAX;
-    ck_assert_int_eq(pc_call(s, 0, &v, SMOP_semaphore_value, "u", h), SM_OK);
-    return v;
+    return pc_query(s, SMOP_semaphore_value, h);
 }
 
 /* held() - the units @s holds of object @h, by its session holds. */
@@ -43,17 +39,17 @@ static uint64_t held(struct session *s, uint64_t h)
 START_TEST(options)
 {
     struct session *a = pc_session(1);
-    uint64_t h = pc_open(a, "plain", SM_T_SEM);
+    uint64_t h = pc_open(a, "plain", SM_T_SEM, OPEN_CREATE, "");
     ck_assert_uint_eq(value(a, h), 1);         /* default value 1 */
     ck_assert_int_eq(release(a, h, 5), SM_OK); /* unbounded by default */
     ck_assert_uint_eq(value(a, h), 6);
-    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "suuMsu", "x", (uint64_t)SM_T_SEM,
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMsU", "x", (uint64_t)SM_T_SEM,
                              (uint64_t)OPEN_CREATE, 1, "maxsize", (uint64_t)3),
                      SM_EINVAL);
-    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "suuMss", "x", (uint64_t)SM_T_SEM,
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMss", "x", (uint64_t)SM_T_SEM,
                              (uint64_t)OPEN_CREATE, 1, "value", "3"),
                      SM_EINVAL);
-    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "suuMsi", "x", (uint64_t)SM_T_SEM,
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_open, "sUUMsI", "x", (uint64_t)SM_T_SEM,
                              (uint64_t)OPEN_CREATE, 1, "value", (int64_t)-1),
                      SM_EINVAL);
     ck_assert_uint_eq(value(a, sem_open(a, 0, false)), 0);
@@ -71,7 +67,7 @@ START_TEST(acquire_release_value)
     ck_assert_int_eq(acquire(a, 0, h, 0), SM_ETIMEDOUT);
     ck_assert_int_eq(release(a, h, 1), SM_OK);
     ck_assert_uint_eq(held(a, h), 1);
-    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_semaphore_release, "u", h), SM_OK); /* n = 1 */
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_semaphore_release, "U", h), SM_OK); /* n = 1 */
     ck_assert_uint_eq(value(a, h), 2);
     ck_assert_uint_eq(held(a, h), 0);
     ck_assert_int_eq(release(a, h, 0), SM_EVALUE);          /* Python: n must be one or more */
@@ -230,5 +226,5 @@ int main(void)
     tcase_add_test(tc, gone_waiter_is_skipped);
     tcase_add_test(tc, unlink_cancels_and_drops_holds);
     suite_add_tcase(s, tc);
-    return pc_run(s);
+    return check_run(s, CK_ENV);
 }

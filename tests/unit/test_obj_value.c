@@ -5,20 +5,11 @@
 #include <string.h>
 
 #include "blob.h"
+#include "check_run.h"
 #include "unit/unit_call.h"
 
 static struct object *v;
 static size_t bytes_before;
-
-/* create() - a value from the raw options map @opts (NULL: no options). */
-static int create(struct object **out, const void *opts, size_t len)
-{
-    struct arg a = {.kind = 'm', .raw = opts, .len = len};
-    int rc = obj_value_type.create(NULL, opts ? &a : NULL, out);
-    if (rc == SM_OK)
-        (*out)->id = 1;
-    return rc;
-}
 
 /* with_initial() - a new value created with {"initial": <the raw value>}. */
 static struct object *with_initial(const void *raw, size_t n)
@@ -29,7 +20,7 @@ static struct object *with_initial(const void *raw, size_t n)
     ck_assert_uint_le(sizeof(key) + n, sizeof(opts));
     memcpy(opts, key, sizeof(key));
     memcpy(opts + sizeof(key), raw, n);
-    ck_assert_int_eq(create(&o, opts, sizeof(key) + n), SM_OK);
+    ck_assert_int_eq(uc_create(&o, &obj_value_type, opts, sizeof(key) + n), SM_OK);
     return o;
 }
 
@@ -76,8 +67,8 @@ START_TEST(initial_option)
     replace(UC_RAW(0x92, 0x01, 0xc3));
     EXPECT_VALUE("Aib", 2, 1, 1);
     /* unknown keys and a non-map refuse */
-    ck_assert_int_eq(create(&o, UC_RAW(0x81, 0xa1, 'x', 0x01)), SM_EINVAL);
-    ck_assert_int_eq(create(&o, UC_RAW(0x81, 0x01, 0x01)), SM_EINVAL);
+    ck_assert_int_eq(uc_create(&o, &obj_value_type, UC_RAW(0x81, 0xa1, 'x', 0x01)), SM_EINVAL);
+    ck_assert_int_eq(uc_create(&o, &obj_value_type, UC_RAW(0x81, 0x01, 0x01)), SM_EINVAL);
 }
 END_TEST
 
@@ -192,9 +183,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(suite(), CK_NORMAL);
 }

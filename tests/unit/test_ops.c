@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "errors.h"
 #include "op.h"
 
@@ -255,9 +256,5 @@ static Suite *ops_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ops_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(ops_suite(), CK_NORMAL);
 }

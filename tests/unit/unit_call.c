@@ -83,13 +83,23 @@ static struct core *test_core(void)
     return &core;
 }
 
+int uc_create(struct object **out, const struct obj_type *type, const void *opts, size_t len)
+{
+    struct arg m = {.kind = 'm', .raw = opts, .len = len};
+    *out = NULL;
+    int rc = type->create(NULL, opts ? &m : NULL, out);
+    if (rc == SM_OK) {
+        ck_assert_ptr_nonnull(*out);
+        (*out)->type = type;
+        (*out)->id = UC_HANDLE;
+    }
+    return rc;
+}
+
 struct object *uc_new(const struct obj_type *type)
 {
     struct object *o = NULL;
-    ck_assert_int_eq(type->create(NULL, NULL, &o), SM_OK);
-    ck_assert_ptr_nonnull(o);
-    o->type = type;
-    o->id = UC_HANDLE;
+    ck_assert_int_eq(uc_create(&o, type, NULL, 0), SM_OK);
     return o;
 }
 
@@ -98,8 +108,7 @@ void uc_free(struct object *o)
     o->type->destroy(test_core(), o);
 }
 
-/* pack_fmt() - pack one object per letter of @fmt into @sb (see unit_call.h). */
-static void pack_fmt(msgpack_sbuffer *sb, const char *fmt, va_list ap)
+void uc_vpack(msgpack_sbuffer *sb, const char *fmt, va_list ap)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
@@ -111,6 +120,11 @@ static void pack_fmt(msgpack_sbuffer *sb, const char *fmt, va_list ap)
         case 'I':
             msgpack_pack_int64(&pk, va_arg(ap, int64_t));
             break;
+        case 'o': {
+            int64_t v = va_arg(ap, int64_t);
+            v == UC_NONE ? msgpack_pack_nil(&pk) : msgpack_pack_int64(&pk, v);
+            break;
+        }
         case 'U':
             msgpack_pack_uint64(&pk, va_arg(ap, uint64_t));
             break;
@@ -136,7 +150,8 @@ static void pack_fmt(msgpack_sbuffer *sb, const char *fmt, va_list ap)
         case 'r': {
             const void *p = va_arg(ap, const void *);
             size_t n = va_arg(ap, size_t);
-            msgpack_sbuffer_write(sb, p, n);
+            if (n > 0)
+                msgpack_sbuffer_write(sb, p, n);
             break;
         }
         case 'A':
@@ -151,8 +166,7 @@ static void pack_fmt(msgpack_sbuffer *sb, const char *fmt, va_list ap)
     }
 }
 
-/* count_objects() - top-level objects in @len packed bytes. */
-static uint32_t count_objects(const void *p, size_t len)
+uint32_t uc_count(const void *p, size_t len)
 {
     mp_reader r;
     const uint8_t *raw;
@@ -176,10 +190,10 @@ static int vcall(struct uc_reply *r, struct object *o, unsigned opcode, op_fn *f
     int status;
 
     msgpack_sbuffer_init(&args);
-    pack_fmt(&args, fmt, ap);
+    uc_vpack(&args, fmt, ap);
     msgpack_sbuffer_init(&req);
     msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 2 + count_objects(args.data, args.size));
+    msgpack_pack_array(&pk, 2 + uc_count(args.data, args.size));
     msgpack_pack_uint64(&pk, opcode);
     msgpack_pack_uint64(&pk, o->id);
     msgpack_sbuffer_write(&req, args.data, args.size);
@@ -234,30 +248,34 @@ static int hex(char *out, size_t cap, const uint8_t *p, size_t n)
     return (int)k;
 }
 
-bool uc_expect(struct uc_reply *r, int status, const char *fmt, ...)
+bool uc_vsame(int status, const void *fields, size_t len, uint32_t nfields, int want,
+              const char *fmt, va_list ap)
 {
-    msgpack_sbuffer want;
-    va_list ap;
-    const uint8_t *got = r->fields.p;
-    size_t got_len = (size_t)(r->fields.end - r->fields.p);
-
-    msgpack_sbuffer_init(&want);
-    va_start(ap, fmt);
-    pack_fmt(&want, fmt, ap);
-    va_end(ap);
-    uint32_t want_fields = count_objects(want.data, want.size);
-    bool ok = r->status == status && r->nfields == want_fields && got_len == want.size &&
-              (got_len == 0 || memcmp(got, want.data, got_len) == 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    uc_vpack(&sb, fmt, ap);
+    uint32_t want_fields = uc_count(sb.data, sb.size);
+    bool ok = status == want && nfields == want_fields && len == sb.size &&
+              (len == 0 || memcmp(fields, sb.data, len) == 0);
     if (!ok) {
         char got_hex[1500] = "", want_hex[1500] = "";
-        hex(got_hex, sizeof(got_hex), got, got_len);
-        hex(want_hex, sizeof(want_hex), (const uint8_t *)want.data, want.size);
+        hex(got_hex, sizeof(got_hex), fields, len);
+        hex(want_hex, sizeof(want_hex), (const uint8_t *)sb.data, sb.size);
         snprintf(uc_error, sizeof(uc_error),
-                 "status %s, %u fields [ %s]; expected %s, %u fields [ %s]",
-                 sm_error_name(r->status), r->nfields, got_hex, sm_error_name(status), want_fields,
-                 want_hex);
+                 "status %s, %u fields [ %s]; expected %s, %u fields [ %s]", sm_error_name(status),
+                 nfields, got_hex, sm_error_name(want), want_fields, want_hex);
     }
-    msgpack_sbuffer_destroy(&want);
+    msgpack_sbuffer_destroy(&sb);
+    return ok;
+}
+
+bool uc_expect(struct uc_reply *r, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = uc_vsame(r->status, r->fields.p, (size_t)(r->fields.end - r->fields.p), r->nfields,
+                       status, fmt, ap);
+    va_end(ap);
     uc_reply_free(r);
     return ok;
 }

@@ -5,18 +5,23 @@
  * per msgpack object, taking its value from the arguments that follow:
  *
  *   i int    I int64_t   U uint64_t   d double   b bool (int)   n nil
+ *   o int64_t, or nil for UC_NONE (a slice bound: Python's None)
  *   s str (const char *)   y bin (const char *, its bytes without the NUL)
  *   r raw msgpack (const void *, size_t)
  *   A array header (int count)   M map header (int pairs): the next
  *                                count (2 x pairs) objects are the elements
  *
- * Integers are packed in their smallest form, as msgpack-c does.
+ * Integers are packed in their smallest form, as msgpack-c does.  The same
+ * format serves park_call.h, whose requests go through dispatch().
  */
 #ifndef SM_TESTS_UNIT_CALL_H
 #define SM_TESTS_UNIT_CALL_H
 
 #include <check.h>
 #include <nng/nng.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "core.h"
 
@@ -32,6 +37,9 @@ struct uc_reply {
 #define UC_RAW(...)                                                                                \
     (const void *)(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
 
+/* UC_NONE - the 'o' argument packed as nil. */
+#define UC_NONE INT64_MIN
+
 /* UC_OP(sym) - the opcode and handler arguments of uc_call() for op @sym. */
 #define UC_OP(sym) SMOP_##sym, op_##sym
 
@@ -39,6 +47,27 @@ struct uc_reply {
  * type cannot create one.  uc_free() destroys it. */
 struct object *uc_new(const struct obj_type *type);
 void uc_free(struct object *o);
+
+/**
+ * uc_create() - @type's create() with the packed options map @opts (@len
+ * bytes; NULL: no options), as open would call it.  On SM_OK *out is the
+ * new object, ready for uc_call() and uc_free().  Returns create()'s status.
+ */
+int uc_create(struct object **out, const struct obj_type *type, const void *opts, size_t len);
+
+/* uc_vpack() - append one object per letter of @fmt to @sb (see above). */
+void uc_vpack(msgpack_sbuffer *sb, const char *fmt, va_list ap);
+
+/* uc_count() - the top-level objects in @len packed bytes. */
+uint32_t uc_count(const void *p, size_t len);
+
+/**
+ * uc_vsame() - true when a reply of @status with @nfields fields packed in
+ * @len bytes at @fields has status @want and, byte for byte, the objects
+ * @fmt packs.  On false, uc_error says what differed.
+ */
+bool uc_vsame(int status, const void *fields, size_t len, uint32_t nfields, int want,
+              const char *fmt, va_list ap);
 
 /**
  * uc_call() - pack [opcode, handle, fields per @fmt...], decode it with

@@ -198,6 +198,19 @@ START_TEST(dead_waiter_breaks)
 }
 END_TEST
 
+START_TEST(gone_waiter_cannot_complete_a_round)
+{
+    struct session *s[3];
+    sessions(s, 3, 10);
+    uint64_t h = barrier_open(s[0], 3);
+    park(s, 2, h, 1, -1);
+    s[1]->gone = true; /* its pipe closed; the session has not ended yet */
+    /* the last arrival breaks the barrier rather than tripping it */
+    ck_assert_int_eq(bwait(s[2], 3, h, -1, NULL), SM_EBROKEN);
+    expect_broken(s[2], h, 0, 2);
+}
+END_TEST
+
 START_TEST(shutdown_does_not_break)
 {
     struct session *s[3];
@@ -237,6 +250,7 @@ int main(void)
     tcase_add_test(tc, abort_breaks);
     tcase_add_test(tc, reset_breaks_waiters_then_mends);
     tcase_add_test(tc, dead_waiter_breaks);
+    tcase_add_test(tc, gone_waiter_cannot_complete_a_round);
     tcase_add_test(tc, shutdown_does_not_break);
     tcase_add_test(tc, unlink_wakes_waiters_with_enoent);
     suite_add_tcase(s, tc);

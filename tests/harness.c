@@ -529,7 +529,7 @@ int raw_open(struct raw_conn *r, const char *address)
     r->open = true;
     /* no resends, no reconnects: one request, one pipe, one session */
     if ((rv = nng_socket_set_ms(r->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) ||
-        (rv = nng_socket_set_ms(r->sock, NNG_OPT_SENDTIMEO, 5000)) ||
+        (rv = nng_socket_set_ms(r->sock, NNG_OPT_SENDTIMEO, RAW_WAIT_MS)) ||
         (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_event, r->pipes)) ||
         (rv = nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_event, r->pipes)) ||
         (rv = nng_dialer_create(&d, r->sock, address)) ||
@@ -541,7 +541,7 @@ int raw_open(struct raw_conn *r, const char *address)
     }
     /* not a blocking dial: a broker that accepts but never negotiates
      * must fail the test, not hang it */
-    int64_t give_up = mono_ms() + 5000;
+    int64_t give_up = mono_ms() + RAW_WAIT_MS;
     while (load(&r->pipes->added) == 0) {
         if (mono_ms() >= give_up) {
             raw_close(r);
@@ -572,6 +572,20 @@ static void aio_done(void *arg)
     __atomic_store_n((int *)arg, 1, __ATOMIC_SEQ_CST);
 }
 
+/* dropped_since() - whether a pipe of @r went away after @removed were
+ * counted, allowing nng's pipe event up to 1 s to arrive after the failed
+ * send or receive that it caused (a busy machine delays it). */
+static bool dropped_since(struct raw_conn *r, int removed)
+{
+    int64_t give_up = mono_ms() + 1000;
+    while (load(&r->pipes->removed) <= removed) {
+        if (mono_ms() >= give_up)
+            return false;
+        sleep_ms(2);
+    }
+    return true;
+}
+
 enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int timeout_ms,
                          nng_msg **reply)
 {
@@ -592,7 +606,7 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     if (nng_sendmsg(r->sock, m, 0)) {
         nng_msg_free(m);
         nng_aio_free(aio);
-        return load(&r->pipes->removed) > removed ? RAW_DROPPED : RAW_ERROR;
+        return dropped_since(r, removed) ? RAW_DROPPED : RAW_ERROR;
     }
     nng_aio_set_timeout(aio, timeout_ms);
     nng_recv_aio(r->sock, aio);
@@ -606,10 +620,10 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
     }
     nng_aio_wait(aio);
     int rv = nng_aio_result(aio);
-    enum raw_result res = rv == 0                              ? RAW_REPLY
-                          : rv == NNG_ETIMEDOUT                ? RAW_TIMEOUT
-                          : load(&r->pipes->removed) > removed ? RAW_DROPPED
-                                                               : RAW_ERROR;
+    enum raw_result res = rv == 0                    ? RAW_REPLY
+                          : rv == NNG_ETIMEDOUT      ? RAW_TIMEOUT
+                          : dropped_since(r, removed) ? RAW_DROPPED
+                                                     : RAW_ERROR;
     if (rv == 0) {
         m = nng_aio_get_msg(aio);
         if (reply)
@@ -640,7 +654,7 @@ int raw_request(struct raw_conn *r, const msgpack_sbuffer *req, nng_msg **reply)
     nng_msg *m;
     if (reply)
         *reply = NULL;
-    switch (raw_call(r, req->data, req->size, 5000, &m)) {
+    switch (raw_call(r, req->data, req->size, RAW_WAIT_MS, &m)) {
     case RAW_REPLY:
         break;
     case RAW_DROPPED:

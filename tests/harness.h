@@ -149,7 +149,11 @@ enum raw_result {
     RAW_ERROR,     /* local failure (send failed, ...) */
 };
 
-/* raw_open() - dial @address (no automatic reconnect) and wait up to 5 s for
+/* How long raw calls wait for the broker: generous, because tests run
+ * beside others on two shared cores (it_many alone parks 10 000 threads). */
+#define RAW_WAIT_MS 15000
+
+/* raw_open() - dial @address (no automatic reconnect) and wait up to RAW_WAIT_MS for
  * the pipe.  Returns 0 or an nng error (NNG_ETIMEDOUT: no pipe). */
 int raw_open(struct raw_conn *r, const char *address);
 void raw_close(struct raw_conn *r);
@@ -170,7 +174,7 @@ enum raw_result raw_call(struct raw_conn *r, const void *buf, size_t len, int ti
 int raw_status(nng_msg *reply, mp_reader *rest, uint32_t *nfields);
 
 /**
- * raw_request() - raw_call() of a packed request, 5 s limit, and its
+ * raw_request() - raw_call() of a packed request, RAW_WAIT_MS limit, and its
  * status: >= 0 a reply status, -1 malformed reply, -2 dropped pipe,
  * -3 timeout or local error.  *reply as raw_call() (may be NULL).
  */

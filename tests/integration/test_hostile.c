@@ -101,11 +101,11 @@ static bool expect_refused(struct raw_conn *r, const void *buf, size_t len, int 
 {
     nng_msg *m;
     uint32_t nf;
-    switch (raw_call(r, buf, len, 5000, &m)) {
+    switch (raw_call(r, buf, len, RAW_WAIT_MS, &m)) {
     case RAW_DROPPED:
         return false;
     case RAW_TIMEOUT:
-        ck_abort_msg("%s: no reply and no dropped pipe within 5 s", what);
+        ck_abort_msg("%s: no reply and no dropped pipe within %d ms", what, RAW_WAIT_MS);
         break;
     case RAW_ERROR:
         ck_abort_msg("%s: could not send", what);
@@ -122,7 +122,7 @@ static bool expect_refused(struct raw_conn *r, const void *buf, size_t len, int 
 
     /* the pipe is still usable */
     static const uint8_t ping[] = {0x91, SMOP_ping};
-    ck_assert_int_eq(raw_call(r, ping, sizeof(ping), 5000, &m), RAW_REPLY);
+    ck_assert_int_eq(raw_call(r, ping, sizeof(ping), RAW_WAIT_MS, &m), RAW_REPLY);
     st = raw_status(m, NULL, NULL);
     nng_msg_free(m);
     ck_assert_msg(st == (authed ? SM_OK : SM_EAUTH), "%s: ping afterwards: %d", what, st);
@@ -252,7 +252,7 @@ START_TEST(test_nesting)
     if (!up)
         raw_auth_open(&r);
     nng_msg *m;
-    ck_assert_int_eq(raw_call(&r, buf, deep_set(buf, 8), 5000, &m), RAW_REPLY);
+    ck_assert_int_eq(raw_call(&r, buf, deep_set(buf, 8), RAW_WAIT_MS, &m), RAW_REPLY);
     ck_assert_int_eq(raw_status(m, NULL, NULL), SM_OK);
     nng_msg_free(m);
     raw_close(&r);
@@ -293,7 +293,7 @@ START_TEST(test_oversized)
 
     /* under the limit is served */
     raw_auth_open(&r);
-    ck_assert_int_eq(raw_call(&r, buf, big_set(buf, 60000), 5000, &m), RAW_REPLY);
+    ck_assert_int_eq(raw_call(&r, buf, big_set(buf, 60000), RAW_WAIT_MS, &m), RAW_REPLY);
     ck_assert_int_eq(raw_status(m, NULL, NULL), SM_OK);
     nng_msg_free(m);
     raw_close(&r);
@@ -358,7 +358,7 @@ START_TEST(test_random_frames)
                 buf[rng() % len] = (uint8_t)rng();
         }
         nng_msg *m;
-        switch (raw_call(&r, buf, len, 5000, &m)) {
+        switch (raw_call(&r, buf, len, RAW_WAIT_MS, &m)) {
         case RAW_REPLY: {
             int st = raw_status(m, NULL, NULL);
             nng_msg_free(m);

@@ -37,6 +37,14 @@ static const uint8_t probe_out[] = {
 };
 #define PROBE_REPLY_MIN (8 + 9 + 4 + 1)
 
+/* One setting for every listener of the broker (see listener_set_ipc_group()). */
+static gid_t ipc_gid = (gid_t)-1;
+
+void listener_set_ipc_group(gid_t gid)
+{
+    ipc_gid = gid;
+}
+
 struct listener {
     nng_socket sock;
     char *url;
@@ -83,6 +91,15 @@ static int bind_url(struct listener *l, const char *url, char *why, size_t whyle
         return fail(why, whylen, "cannot set message limit on", url, rv);
     if ((rv = nng_listener_start(nl, 0)))
         return fail(why, whylen, "cannot listen on", url, rv);
+    /* before a replacement is renamed over the path: clients never see it
+     * with the wrong group */
+    if (l->path && ipc_gid != (gid_t)-1 && chown(url + 6, (uid_t)-1, ipc_gid) != 0) {
+        snprintf(why, whylen, "cannot give %s to group %u: %s", url, (unsigned)ipc_gid,
+                 strerror(errno));
+        nng_listener_close(nl);
+        unlink(url + 6);
+        return SM_EIO;
+    }
     return SM_OK;
 }
 

@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct listener;
 
@@ -30,6 +31,13 @@ struct listener;
  */
 int listener_start(struct listener **out, nng_socket sock, const char *url, int ipc_mode,
                    size_t max_message_bytes, char *why, size_t whylen);
+
+/**
+ * listener_set_ipc_group() - give every ipc socket file bound from now on
+ * (replacements too) to group @gid; (gid_t)-1, the default, leaves the
+ * broker's own.  Call before the listeners start.
+ */
+void listener_set_ipc_group(gid_t gid);
 
 /* listener_free() - after nng_close(): remove the ipc socket file, free. */
 void listener_free(struct listener *l);

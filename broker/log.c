@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int max_level = LOG_INFO;
+/* atomic: SIGHUP changes it in the main loop while nng's threads log */
+static _Atomic int max_level = LOG_INFO;
 
 void log_set_level(int level)
 {
@@ -27,6 +28,12 @@ int log_parse_level(const char *s)
     char *end;
     long v = strtol(s, &end, 10);
     return *s && !*end && v >= LOG_ERR && v <= LOG_DEBUG ? (int)v : -1;
+}
+
+const char *log_level_name(int level)
+{
+    static const char *const names[] = {"error", "warn", "notice", "info", "debug"};
+    return level >= LOG_ERR && level <= LOG_DEBUG ? names[level - LOG_ERR] : "?";
 }
 
 void log_msg(int level, const char *id, const char *fmt, ...)

@@ -14,6 +14,9 @@ void log_set_level(int level);
 /* log_parse_level() - "error", "warn", "info", "debug" (or 3..7); -1 if bad. */
 int log_parse_level(const char *s);
 
+/* log_level_name() - "error", "warn", "notice", "info" or "debug". */
+const char *log_level_name(int level);
+
 /* log_msg() - one line: priority prefix, message id, formatted text. */
 void log_msg(int level, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

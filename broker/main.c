@@ -1,182 +1,196 @@
-/* main.c - syncmgrd: flags, key, signals and the core's own loop. */
+/* main.c - syncmgrd: settings, keys, signals and the core's own loop. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "config.h"
 #include "core.h"
+#include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
-#include "syncmgr.h"
 #include "wait.h"
 
-#define MAX_LISTEN 16
+#define STATUS_EVERY_MS 3000 /* systemd's STATUS= line */
 
-struct config {
-    const char *urls[MAX_LISTEN];
-    size_t nurls;
-    const char *keyfile;
-    int log_level;
-    size_t max_message_bytes;
+/* What the main loop works with. */
+struct broker {
+    struct core core;
+    struct server *srv;
+    struct config cfg;
+    struct config_flags flags;
+    int sigfd;
+    int64_t watchdog_ms, watchdog_due; /* watchdog_ms 0: not watched */
+    int64_t status_due, status_at;
+    uint64_t status_ops;
 };
 
-static void usage(FILE *out)
+/* apply_limits() - the settings the core enforces; caller holds core->lock
+ * once the server runs. */
+static void apply_limits(struct broker *b)
 {
-    fprintf(out,
-            "Usage: syncmgrd [--listen URL]... [--authkey-file PATH] [--log-level LEVEL]\n"
-            "                [--max-message-bytes N] [--version] [--help]\n"
-            "\n"
-            "Serve named shared objects (dicts, lists, locks, ...) to syncmgr clients.\n"
-            "\n"
-            "  -l, --listen URL            ipc:///path or tcp://host:port; repeatable\n"
-            "                              (default: $SYNCMGR_ADDRESS, else %s)\n"
-            "  -k, --authkey-file PATH     shared key (default: $SYNCMGR_AUTHKEY_FILE,\n"
-            "                              else %s)\n"
-            "      --log-level LEVEL       error, warn, info (default) or debug\n"
-            "      --max-message-bytes N   largest request accepted (default 16777216)\n"
-            "  -V, --version               print the version and exit\n"
-            "  -h, --help                  print this help and exit\n",
-            SM_DEFAULT_ADDRESS, SM_DEFAULT_AUTHKEY_FILE);
+    b->core.limits.max_parked = b->cfg.max_parked;
+    b->core.limits.max_depth = (unsigned)b->cfg.max_depth;
 }
 
-/* parse_size() - a positive decimal byte count. */
-static int parse_size(const char *s, size_t *out)
+/* status() - live figures for systemd's STATUS= line; caller holds core->lock. */
+static void status(struct broker *b, int64_t now, char *buf, size_t len)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || !*s || *end || v == 0 || *s == '-')
-        return -1;
-    *out = (size_t)v;
-    return 0;
+    uint64_t ops = b->core.ops;
+    int64_t dt = now - b->status_at;
+    snprintf(buf, len, "%u sessions, %u objects, %llu ops/s", HASH_COUNT(b->core.sessions),
+             HASH_CNT(hh, b->core.by_name),
+             dt > 0 ? (unsigned long long)((ops - b->status_ops) * 1000 / (uint64_t)dt) : 0ull);
+    b->status_ops = ops;
+    b->status_at = now;
+    b->status_due = now + STATUS_EVERY_MS;
 }
 
-/* parse_args() - fill @cfg; returns -1 to exit 0 (help/version), 1 on a
- * usage error (message printed), 0 to run. */
-static int parse_args(int argc, char **argv, struct config *cfg)
+/* reload() - SIGHUP: the settings file again; live values applied. */
+static void reload(struct broker *b)
 {
-    enum { OPT_LOG = 256, OPT_MAXMSG };
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"authkey-file", required_argument, NULL, 'k'},
-        {"log-level", required_argument, NULL, OPT_LOG},
-        {"max-message-bytes", required_argument, NULL, OPT_MAXMSG},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "l:k:Vh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (cfg->nurls == MAX_LISTEN) {
-                fprintf(stderr, "syncmgrd: at most %d --listen addresses\n", MAX_LISTEN);
-                return 1;
-            }
-            cfg->urls[cfg->nurls++] = optarg;
-            break;
-        case 'k':
-            cfg->keyfile = optarg;
-            break;
-        case OPT_LOG:
-            if ((cfg->log_level = log_parse_level(optarg)) < 0) {
-                fprintf(stderr, "syncmgrd: bad --log-level '%s' (error, warn, info, debug)\n",
-                        optarg);
-                return 1;
-            }
-            break;
-        case OPT_MAXMSG:
-            if (parse_size(optarg, &cfg->max_message_bytes)) {
-                fprintf(stderr, "syncmgrd: bad --max-message-bytes '%s'\n", optarg);
-                return 1;
-            }
-            break;
-        case 'V':
-            printf("syncmgrd %s\n", SM_VERSION);
-            return -1;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            usage(stderr);
-            return 1;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "syncmgrd: unexpected argument '%s'\n", argv[optind]);
-        return 1;
-    }
-    return 0;
+    char why[512], st[128];
+    notify_reloading();
+    if (config_reload(&b->cfg, &b->flags, why, sizeof(why)))
+        log_err("SM-RELOAD-FAIL", "%s; keeping the running settings", why);
+    log_set_level(b->cfg.log_level);
+    pthread_mutex_lock(&b->core.lock);
+    apply_limits(b);
+    status(b, now_ms(), st, sizeof(st));
+    pthread_mutex_unlock(&b->core.lock);
+    notify_ready(st);
 }
 
-static void defaults(struct config *cfg)
+/* signal_arrived() - handle one signal; false to stop. */
+static bool signal_arrived(struct broker *b)
 {
-    if (cfg->nurls == 0) {
-        const char *env = getenv("SYNCMGR_ADDRESS");
-        cfg->urls[cfg->nurls++] = env && *env ? env : SM_DEFAULT_ADDRESS;
+    struct signalfd_siginfo si;
+    if (read(b->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return true;
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+        notify_stopping();
+        log_info("SM-STOP", "signal %u: shutting down", si.ssi_signo);
+        return false;
     }
-    if (!cfg->keyfile) {
-        const char *env = getenv("SYNCMGR_AUTHKEY_FILE");
-        cfg->keyfile = env && *env ? env : SM_DEFAULT_AUTHKEY_FILE;
-    }
+    if (si.ssi_signo == SIGHUP)
+        reload(b);
+    return true;
+}
+
+static int64_t earlier(int64_t timeout, int64_t due, int64_t now)
+{
+    int64_t d = due - now;
+    return d < 0 ? 0 : d < timeout ? d : timeout;
 }
 
 /* run_loop() - the core's own loop: signals, departed pipes, deadlines,
- * listener probes.
+ * listener probes, and systemd's watchdog and status.  The watchdog is fed
+ * only after this loop has had core->lock, so a wedged core starves it.
  * Returns when SIGTERM or SIGINT arrives. */
-static void run_loop(struct core *core, struct server *srv, int sigfd)
+static void run_loop(struct broker *b)
 {
+    struct core *core = &b->core;
     for (;;) {
+        char st[128] = "";
+        int64_t now = now_ms();
         pthread_mutex_lock(&core->lock);
         int64_t next = wait_next_deadline(core);
+        if (now >= b->status_due)
+            status(b, now, st, sizeof(st));
         pthread_mutex_unlock(&core->lock);
-        int timeout = 1000;
-        if (next >= 0) {
-            int64_t d = next - now_ms();
-            timeout = d < 0 ? 0 : d < 1000 ? (int)d : 1000;
+        if (b->watchdog_ms && now >= b->watchdog_due) {
+            notify_watchdog();
+            b->watchdog_due = now + b->watchdog_ms;
         }
-        struct pollfd fds[2 + MAX_LISTEN] = {{.fd = sigfd, .events = POLLIN},
-                                             {.fd = server_event_fd(srv), .events = POLLIN}};
-        int nextra = server_poll_prepare(srv, fds + 2, MAX_LISTEN, &timeout);
-        if (poll(fds, 2 + (nfds_t)nextra, timeout) < 0 && errno != EINTR)
+        if (st[0])
+            notify_status(st);
+
+        int64_t timeout = earlier(1000, b->status_due, now);
+        if (next >= 0)
+            timeout = earlier(timeout, next, now);
+        if (b->watchdog_ms)
+            timeout = earlier(timeout, b->watchdog_due, now);
+        int t = (int)timeout;
+        struct pollfd fds[2 + CONFIG_MAX_LISTEN] = {
+            {.fd = b->sigfd, .events = POLLIN}, {.fd = server_event_fd(b->srv), .events = POLLIN}};
+        int nextra = server_poll_prepare(b->srv, fds + 2, CONFIG_MAX_LISTEN, &t);
+        if (poll(fds, 2 + (nfds_t)nextra, t) < 0 && errno != EINTR)
             log_err("SM-POLL", "poll: %s", strerror(errno));
-        server_poll_check(srv, fds + 2, (size_t)nextra);
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-                    log_info("SM-STOP", "signal %u: shutting down", si.ssi_signo);
-                    return;
-                }
-                log_info("SM-SIGNAL", "signal %u ignored", si.ssi_signo);
-            }
-        }
-        server_process_events(srv);
+        server_poll_check(b->srv, fds + 2, (size_t)nextra);
+        if ((fds[0].revents & POLLIN) && !signal_arrived(b))
+            return;
+        server_process_events(b->srv);
     }
 }
 
-int main(int argc, char **argv)
+/* load_keys() - the authkey and the optional read-only one into the core. */
+static int load_keys(struct broker *b)
 {
-    struct config cfg = {.log_level = LOG_INFO, .max_message_bytes = 16u << 20};
-    struct core core;
-    struct server *srv;
-    uint8_t *key;
-    size_t keylen;
     char why[512];
+    uint8_t *key;
+    size_t len;
+    if (auth_load_key(b->cfg.authkey_file, &key, &len, why, sizeof(why))) {
+        log_err("SM-KEY", "%s", why);
+        return -1;
+    }
+    b->core.key = key;
+    b->core.keylen = len;
+    if (!b->cfg.readonly_authkey_file)
+        return 0;
+    if (auth_load_key(b->cfg.readonly_authkey_file, &key, &len, why, sizeof(why))) {
+        log_err("SM-KEY", "%s", why);
+        return -1;
+    }
+    b->core.rokey = key;
+    b->core.rokeylen = len;
+    if (len == b->core.keylen && memcmp(key, b->core.key, len) == 0) {
+        log_err("SM-KEY", "read-only authkey file %s holds the same key as %s",
+                b->cfg.readonly_authkey_file, b->cfg.authkey_file);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_keys(struct broker *b)
+{
+    auth_free_key((uint8_t *)b->core.key, b->core.keylen);
+    auth_free_key((uint8_t *)b->core.rokey, b->core.rokeylen);
+}
+
+/* prepare_ipc() - the socket files' group, and the directory of the default
+ * socket when missing (a per-user broker's $XDG_RUNTIME_DIR/syncmgr). */
+static int prepare_ipc(struct broker *b)
+{
+    gid_t gid = (gid_t)-1;
+    if (b->cfg.socket_group && config_group(b->cfg.socket_group, &gid)) {
+        log_err("SM-CONFIG", "no such group '%s' for the ipc socket", b->cfg.socket_group);
+        return -1;
+    }
+    listener_set_ipc_group(gid);
+    if (b->cfg.listen_default && !strncmp(b->cfg.listen[0], "ipc://", 6)) {
+        char dir[4096], *slash;
+        snprintf(dir, sizeof(dir), "%s", b->cfg.listen[0] + 6);
+        if ((slash = strrchr(dir, '/')) && slash != dir) {
+            *slash = 0;
+            if (mkdir(dir, geteuid() == 0 ? 0755 : 0700) == 0)
+                log_info("SM-MKDIR", "created %s", dir);
+        }
+    }
+    return 0;
+}
+
+/* start() - everything before the loop; 0, or the exit status. */
+static int start(struct broker *b)
+{
+    char why[512], st[128];
     sigset_t mask;
-
-    int rc = parse_args(argc, argv, &cfg);
-    if (rc)
-        return rc < 0 ? 0 : 2;
-    defaults(&cfg);
-    log_set_level(cfg.log_level);
-
     /* block the signals before nng starts its threads, so they inherit the
      * mask and the signals arrive only through signalfd */
     sigemptyset(&mask);
@@ -185,34 +199,58 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-
-    if (auth_init() || sigfd < 0) {
+    if (auth_init() || (b->sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
         log_err("SM-INIT", "cannot initialise");
         return 1;
     }
-    if (auth_load_key(cfg.keyfile, &key, &keylen, why, sizeof(why))) {
-        log_err("SM-KEY", "%s", why);
+    if (load_keys(b) || prepare_ipc(b))
         return 1;
-    }
-    core_init(&core);
-    core.key = key;
-    core.keylen = keylen;
-    struct server_opts so = {.urls = cfg.urls, .nurls = cfg.nurls,
-                             .max_message_bytes = cfg.max_message_bytes, .ipc_mode = 0660};
-    if (server_open(&srv, &core, &so, why, sizeof(why))) {
+    apply_limits(b);
+    struct server_opts so = {.urls = (const char *const *)b->cfg.listen,
+                             .nurls = b->cfg.nlisten,
+                             .max_message_bytes = b->cfg.max_message_bytes,
+                             .ipc_mode = b->cfg.socket_mode};
+    if (server_open(&b->srv, &b->core, &so, why, sizeof(why))) {
         log_err("SM-LISTEN-FAIL", "%s", why);
-        core_deinit(&core);
-        auth_free_key(key, keylen);
         return 1;
     }
-    log_info("SM-READY", "syncmgrd %s ready; clients connect with SYNCMGR_ADDRESS=%s "
-             "SYNCMGR_AUTHKEY_FILE=%s", SM_VERSION, cfg.urls[0], cfg.keyfile);
-    run_loop(&core, srv, sigfd);
-    server_close(srv);
-    core_deinit(&core);
-    auth_free_key(key, keylen);
-    close(sigfd);
-    log_info("SM-EXIT", "stopped");
+    log_info("SM-READY",
+             "syncmgrd %s ready%s%s; clients connect with SYNCMGR_ADDRESS=%s "
+             "SYNCMGR_AUTHKEY_FILE=%s",
+             SM_VERSION, b->cfg.file ? " with " : "", b->cfg.file ? b->cfg.file : "",
+             b->cfg.listen[0], b->cfg.authkey_file);
+    b->watchdog_ms = notify_watchdog_ms();
+    b->status_at = now_ms();
+    pthread_mutex_lock(&b->core.lock);
+    status(b, b->status_at, st, sizeof(st));
+    pthread_mutex_unlock(&b->core.lock);
+    notify_ready(st); /* every listener is up */
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct broker b = {.sigfd = -1};
+    char why[512];
+    int rc = config_parse_args(&b.flags, argc, argv);
+    if (rc != CONFIG_RUN)
+        return rc == CONFIG_EXIT_OK ? 0 : 2;
+    if (config_load(&b.cfg, &b.flags, why, sizeof(why))) {
+        fprintf(stderr, "syncmgrd: %s\n", why);
+        return 2;
+    }
+    log_set_level(b.cfg.log_level);
+    core_init(&b.core);
+    if (!(rc = start(&b)))
+        run_loop(&b);
+    if (b.srv)
+        server_close(b.srv);
+    core_deinit(&b.core);
+    free_keys(&b);
+    config_free(&b.cfg);
+    if (b.sigfd >= 0)
+        close(b.sigfd);
+    if (!rc)
+        log_info("SM-EXIT", "stopped");
+    return rc;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "core.h"
 #include "opts.h"
 #include "slice.h"
@@ -276,12 +277,23 @@ static size_t array_size(const struct object *o)
     return ((const struct array *)o)->len;
 }
 
+/* array_describe() - info: {typecode, length}. */
+static void array_describe(const struct object *o, msgpack_packer *pk)
+{
+    const struct array *a = (const struct array *)o;
+    char code[2] = {a->t->code, '\0'};
+    msgpack_pack_map(pk, 2);
+    admin_str(pk, "typecode", code);
+    admin_uint(pk, "length", a->len);
+}
+
 const struct obj_type obj_array_type = {
     .code = SM_T_ARRAY,
     .name = "array",
     .create = array_create,
     .destroy = array_destroy,
     .size = array_size,
+    .describe = array_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <utlist.h>
 
+#include "admin.h"
 #include "opts.h"
 #include "wait.h"
 
@@ -64,12 +65,22 @@ static size_t barrier_size(const struct object *o)
     return n_waiting(B(o));
 }
 
+/* barrier_describe() - info: {parties, n_waiting, broken}. */
+static void barrier_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 3);
+    admin_uint(pk, "parties", B(o)->parties);
+    admin_uint(pk, "n_waiting", n_waiting(B(o)));
+    admin_bool(pk, "broken", B(o)->broken);
+}
+
 const struct obj_type obj_barrier_type = {
     .code = SM_T_BARRIER,
     .name = "barrier",
     .create = barrier_create,
     .destroy = barrier_destroy,
     .size = barrier_size,
+    .describe = barrier_describe,
 };
 
 /* ---- breaking ----------------------------------------------------------- */

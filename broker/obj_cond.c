@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "lock.h"
 #include "opts.h"
 
@@ -77,6 +78,15 @@ static struct session *cond_holder(const struct object *o)
     return lock->type->holder(lock);
 }
 
+/* cond_describe() - info: {lock: the named lock's name or nil for a
+ * private one, waiters: wait()s not yet notified}. */
+static void cond_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 2);
+    admin_str(pk, "lock", C(o)->lock->name);
+    admin_uint(pk, "waiters", admin_count(C(o)->waiters));
+}
+
 const struct obj_type obj_cond_type = {
     .code = SM_T_COND,
     .name = "condition",
@@ -84,6 +94,7 @@ const struct obj_type obj_cond_type = {
     .destroy = cond_destroy,
     .size = cond_size,
     .holder = cond_holder,
+    .describe = cond_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

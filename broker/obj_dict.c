@@ -24,6 +24,7 @@ static unsigned dict_hash(const void *key, size_t len);
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -189,12 +190,20 @@ static size_t dict_size(const struct object *o)
     return HASH_COUNT(((const struct dict *)o)->entries);
 }
 
+/* dict_describe() - info: {len}. */
+static void dict_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 1);
+    admin_uint(pk, "len", dict_size(o));
+}
+
 const struct obj_type obj_dict_type = {
     .code = SM_T_DICT,
     .name = "dict",
     .create = dict_create,
     .destroy = dict_destroy,
     .size = dict_size,
+    .describe = dict_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "opts.h"
 #include "wait.h"
 
@@ -47,12 +48,20 @@ static size_t event_size(const struct object *o)
     return E(o)->flag;
 }
 
+/* event_describe() - info: {set}. */
+static void event_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 1);
+    admin_bool(pk, "set", E(o)->flag);
+}
+
 const struct obj_type obj_event_type = {
     .code = SM_T_EVENT,
     .name = "event",
     .create = event_create,
     .destroy = event_destroy,
     .size = event_size,
+    .describe = event_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

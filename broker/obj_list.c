@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -217,12 +218,20 @@ static size_t list_size(const struct object *o)
     return ((const struct list *)o)->len;
 }
 
+/* list_describe() - info: {len}. */
+static void list_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 1);
+    admin_uint(pk, "len", list_size(o));
+}
+
 const struct obj_type obj_list_type = {
     .code = SM_T_LIST,
     .name = "list",
     .create = list_create,
     .destroy = list_destroy,
     .size = list_size,
+    .describe = list_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

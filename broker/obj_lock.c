@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "lock.h"
 #include "opts.h"
 
@@ -123,6 +124,14 @@ static void lock_session_end(struct core *core, struct object *o, struct session
         set_free(L(o), true);
 }
 
+/* lock_describe() - info: {count, abandoned}. */
+static void lock_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 2);
+    admin_uint(pk, "count", L(o)->count);
+    admin_bool(pk, "abandoned", L(o)->abandoned);
+}
+
 const struct obj_type obj_lock_type = {
     .code = SM_T_LOCK,
     .name = "lock",
@@ -131,6 +140,7 @@ const struct obj_type obj_lock_type = {
     .size = lock_size,
     .session_end = lock_session_end,
     .holder = lock_holder,
+    .describe = lock_describe,
 };
 
 const struct obj_type obj_rlock_type = {
@@ -141,6 +151,7 @@ const struct obj_type obj_rlock_type = {
     .size = lock_size,
     .session_end = lock_session_end,
     .holder = lock_holder,
+    .describe = lock_describe,
 };
 
 /* ---- the mutex API (lock.h) --------------------------------------------- */

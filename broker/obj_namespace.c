@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -81,12 +82,24 @@ static size_t ns_size(const struct object *o)
     return HASH_COUNT(((const struct ns *)o)->attrs);
 }
 
+/* ns_describe() - info: {attrs: the attribute names, oldest first}. */
+static void ns_describe(const struct object *o, msgpack_packer *pk)
+{
+    const struct attr *a;
+    msgpack_pack_map(pk, 1);
+    admin_key(pk, "attrs");
+    msgpack_pack_array(pk, HASH_COUNT(((const struct ns *)o)->attrs));
+    for (a = ((const struct ns *)o)->attrs; a; a = a->hh.next)
+        msgpack_pack_str_with_body(pk, a->name, a->len);
+}
+
 const struct obj_type obj_namespace_type = {
     .code = SM_T_NAMESPACE,
     .name = "namespace",
     .create = ns_create,
     .destroy = ns_destroy,
     .size = ns_size,
+    .describe = ns_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -106,12 +107,22 @@ static size_t pipe_size(const struct object *o)
     return p->ends[0].n + p->ends[1].n;
 }
 
+/* pipe_describe() - info: {queued0, queued1}: values waiting at each end. */
+static void pipe_describe(const struct object *o, msgpack_packer *pk)
+{
+    const struct pipe *p = (const struct pipe *)o;
+    msgpack_pack_map(pk, 2);
+    admin_uint(pk, "queued0", p->ends[0].n);
+    admin_uint(pk, "queued1", p->ends[1].n);
+}
+
 const struct obj_type obj_pipe_type = {
     .code = SM_T_PIPE,
     .name = "pipe",
     .create = pipe_create,
     .destroy = pipe_destroy,
     .size = pipe_size,
+    .describe = pipe_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

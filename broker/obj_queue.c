@@ -17,6 +17,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -184,12 +185,28 @@ static size_t queue_size(const struct object *o)
     return Q(o)->len;
 }
 
+/* queue_describe() - info: {maxsize, qsize, unfinished, joinable,
+ * getters, putters, joiners} (the last three: parked requests). */
+static void queue_describe(const struct object *o, msgpack_packer *pk)
+{
+    const struct queue *q = Q(o);
+    msgpack_pack_map(pk, 7);
+    admin_uint(pk, "maxsize", q->maxsize);
+    admin_uint(pk, "qsize", q->len);
+    admin_uint(pk, "unfinished", q->unfinished);
+    admin_bool(pk, "joinable", q->joinable);
+    admin_uint(pk, "getters", admin_count(q->getters));
+    admin_uint(pk, "putters", admin_count(q->putters));
+    admin_uint(pk, "joiners", admin_count(q->joiners));
+}
+
 const struct obj_type obj_queue_type = {
     .code = SM_T_QUEUE,
     .name = "queue",
     .create = queue_create,
     .destroy = queue_destroy,
     .size = queue_size,
+    .describe = queue_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

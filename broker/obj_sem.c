@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 
+#include "admin.h"
 #include "opts.h"
 #include "wait.h"
 
@@ -144,6 +145,15 @@ static void sem_session_end(struct core *core, struct object *o, struct session 
     wake(sem);
 }
 
+/* sem_describe() - info: {value, initial, bounded}. */
+static void sem_describe(const struct object *o, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 3);
+    admin_uint(pk, "value", S(o)->value);
+    admin_uint(pk, "initial", S(o)->initial);
+    admin_bool(pk, "bounded", S(o)->bounded);
+}
+
 const struct obj_type obj_sem_type = {
     .code = SM_T_SEM,
     .name = "semaphore",
@@ -151,6 +161,7 @@ const struct obj_type obj_sem_type = {
     .destroy = sem_destroy,
     .size = sem_size,
     .session_end = sem_session_end,
+    .describe = sem_describe,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
@@ -70,12 +71,20 @@ static size_t value_size(const struct object *o)
     return 1; /* one value */
 }
 
+/* value_describe() - info: {} (the value itself is what get shows). */
+static void value_describe(const struct object *o, msgpack_packer *pk)
+{
+    (void)o;
+    msgpack_pack_map(pk, 0);
+}
+
 const struct obj_type obj_value_type = {
     .code = SM_T_VALUE,
     .name = "value",
     .create = value_create,
     .destroy = value_destroy,
     .size = value_size,
+    .describe = value_describe,
 };
 
 /* ---- numbers (incr) ----------------------------------------------------- */

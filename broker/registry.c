@@ -108,6 +108,8 @@ int op_open(struct call *c)
 
     if (!name_ok(name->raw, name->len) || (flags & ~(uint64_t)OPEN_ALL))
         return SM_EINVAL;
+    if (c->sess->readonly && (flags & OPEN_CREATE))
+        return SM_EAUTH; /* read-only sessions open what exists, to read it */
     if (!type)
         return tcode > 0 && tcode < SM_T_MAX ? SM_ENOTSUP : SM_EINVAL;
     if (opts && opts->raw[0] == 0xc0)
@@ -126,7 +128,8 @@ int op_open(struct call *c)
         o->temp = flags & OPEN_TEMP;
         created = true;
     }
-    if (o->temp && (rc = session_temp_open(c->core, c->sess, o))) {
+    /* a read-only session does not keep a temp object alive */
+    if (o->temp && !c->sess->readonly && (rc = session_temp_open(c->core, c->sess, o))) {
         if (created)
             registry_destroy(c->core, o);
         return rc;

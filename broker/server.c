@@ -1,6 +1,7 @@
 /* server.c - nng REP socket, context pool, pipe events. */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,22 @@ static int peer_id(nng_pipe pipe, const char *opt)
     return nng_pipe_get_uint64(pipe, opt, &v) == 0 ? (int)v : -1;
 }
 
+/* peer_addr() - "ip:port" ("[ip6]:port") of a tcp (or tls+tcp) pipe's
+ * remote end; "" for ipc and anything else. */
+static void peer_addr(nng_pipe pipe, char *buf, size_t size)
+{
+    nng_sockaddr sa;
+    char ip[INET6_ADDRSTRLEN];
+    buf[0] = '\0';
+    if (nng_pipe_get_addr(pipe, NNG_OPT_REMADDR, &sa) != 0)
+        return;
+    if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip)))
+        snprintf(buf, size, "%s:%u", ip, (unsigned)ntohs(sa.s_in.sa_port));
+    else if (sa.s_family == NNG_AF_INET6 &&
+             inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip)))
+        snprintf(buf, size, "[%s]:%u", ip, (unsigned)ntohs(sa.s_in6.sa_port));
+}
+
 /* pipe_cb() - sessions begin before the pipe can deliver (ADD_PRE); their
  * end is queued for the main loop, which may send replies (REM_POST must
  * not touch the socket). */
@@ -218,12 +235,17 @@ static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
     if (ev == NNG_PIPE_EV_ADD_PRE) {
         int pid = peer_id(pipe, NNG_OPT_IPC_PEER_PID), uid = peer_id(pipe, NNG_OPT_IPC_PEER_UID),
             gid = peer_id(pipe, NNG_OPT_IPC_PEER_GID);
+        char peer[sizeof(((struct session *)0)->peer)];
+        peer_addr(pipe, peer, sizeof(peer));
         pthread_mutex_lock(&srv->core->lock);
         struct session *s = session_new(srv->core, id, pid, uid, gid);
+        if (s)
+            memcpy(s->peer, peer, sizeof(peer));
         pthread_mutex_unlock(&srv->core->lock);
         if (!s)
             nng_pipe_close(pipe);
-        log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d", id, pid, uid);
+        log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d%s%s", id, pid, uid, *peer ? " peer " : "",
+                  peer);
     } else if (ev == NNG_PIPE_EV_REM_POST) {
         /* mark it at once, so nothing more is handed to it */
         pthread_mutex_lock(&srv->core->lock);

@@ -116,29 +116,46 @@ int op_hello(struct call *c)
     return SM_OK;
 }
 
+/* key_matches() - @proof is the client's proof for the key @key. */
+static bool key_matches(const uint8_t *key, size_t keylen, const struct session *s,
+                        const struct arg *cnonce, const struct arg *proof)
+{
+    uint8_t expect[SM_MAC_LEN];
+    auth_proof(key, keylen, AUTH_CLIENT, s->nonce, cnonce->raw, expect);
+    return auth_check(expect, proof->raw, proof->len);
+}
+
+/* op_auth() - the client's proof, made with the authkey or, when the broker
+ * has one, the read-only key (then only READONLY ops are allowed: dispatch
+ * refuses the rest with SM_EAUTH).  The broker proves back with the key
+ * that matched. */
 int op_auth(struct call *c)
 {
     struct session *s = c->sess;
+    struct core *core = c->core;
     const struct arg *proof = &c->f->args[0], *cnonce = &c->f->args[1];
-    uint8_t expect[SM_MAC_LEN];
+    uint8_t mine[SM_MAC_LEN];
     if (!s->hello_done || cnonce->len != SM_NONCE_LEN) {
         s->auth_failures++;
         return SM_EAUTH;
     }
-    auth_proof(c->core->key, c->core->keylen, AUTH_CLIENT, s->nonce, cnonce->raw, expect);
     /* one proof per challenge: a failed or replayed attempt needs a new hello */
     s->hello_done = false;
-    if (!auth_check(expect, proof->raw, proof->len)) {
+    bool full = key_matches(core->key, core->keylen, s, cnonce, proof);
+    bool ro = !full && core->rokey && key_matches(core->rokey, core->rokeylen, s, cnonce, proof);
+    if (!full && !ro) {
         s->auth_failures++;
         log_warn("SM-AUTH-FAIL", "session %llu pid %d uid %d: wrong authkey proof (%u failures)",
                  (unsigned long long)s->id, s->pid, s->uid, s->auth_failures);
         return SM_EAUTH;
     }
     s->authed = true;
-    auth_proof(c->core->key, c->core->keylen, AUTH_BROKER, s->nonce, cnonce->raw, expect);
-    msgpack_pack_bin_with_body(reply_field(&c->rep), expect, SM_MAC_LEN);
-    log_debug("SM-AUTH-OK", "session %llu pid %d uid %d authenticated",
-              (unsigned long long)s->id, s->pid, s->uid);
+    s->readonly = ro;
+    auth_proof(ro ? core->rokey : core->key, ro ? core->rokeylen : core->keylen, AUTH_BROKER,
+               s->nonce, cnonce->raw, mine);
+    msgpack_pack_bin_with_body(reply_field(&c->rep), mine, SM_MAC_LEN);
+    log_debug("SM-AUTH-OK", "session %llu pid %d uid %d authenticated%s",
+              (unsigned long long)s->id, s->pid, s->uid, ro ? " (read-only key)" : "");
     return SM_OK;
 }
 

@@ -32,6 +32,7 @@
 /* How long sm_connect() waits for each handshake reply. */
 #define SM_HANDSHAKE_MS 10000
 #include "errors.h"
+#include "paths.h"
 
 struct sm_client {
     nng_socket sock;
@@ -389,11 +390,11 @@ int smc_call_val(sm_client *c, struct smc_req *rq, sm_val *out)
 
 /* ---- connection --------------------------------------------------------- */
 
-/* pick() - @arg, else a non-empty $@env, else @dflt. */
-static const char *pick(const char *arg, const char *env, const char *dflt)
+/* pick() - @arg, else the default of @kind for this process (paths.h: the
+ * environment, else the system or per-user location) formed in @buf. */
+static const char *pick(const char *arg, enum path_kind kind, char *buf, size_t len)
 {
-    const char *e = getenv(env);
-    return arg ? arg : e && *e ? e : dflt;
+    return arg ? arg : paths_default(kind, buf, len) == 0 ? buf : NULL;
 }
 
 static int nng_to_sm(int rv)
@@ -552,8 +553,11 @@ SM_API int sm_connect(sm_client **out, const char *address, const char *authkey_
     if (!out)
         return SM_EINVAL;
     *out = NULL;
-    address = pick(address, "SYNCMGR_ADDRESS", SM_DEFAULT_ADDRESS);
-    authkey_file = pick(authkey_file, "SYNCMGR_AUTHKEY_FILE", SM_DEFAULT_AUTHKEY_FILE);
+    char abuf[4096], kbuf[4096];
+    address = pick(address, PATH_ADDRESS, abuf, sizeof(abuf));
+    authkey_file = pick(authkey_file, PATH_AUTHKEY, kbuf, sizeof(kbuf));
+    if (!address || !authkey_file)
+        return SM_EINVAL;
     int rc = client_new(authkey_file, &c);
     if (rc)
         return rc;

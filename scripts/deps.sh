@@ -3,7 +3,8 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libnng-dev libmsgpack-dev libsodium-dev
-      libjansson-dev uthash-dev check)
+      libjansson-dev uthash-dev libinih-dev libsystemd-dev check
+      dpkg-dev file systemd)  # the last three: the .deb test (dpkg-shlibdeps, systemd-analyze)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -221,13 +221,15 @@ static bool reap(struct sm_broker *b)
 static int spawn_broker(struct sm_broker *b, const char *const *extra, int nextra)
 {
     const char *bin = getenv("SYNCMGRD");
-    const char *argv[10 + MAX_EXTRA_ARGS];
+    const char *argv[12 + MAX_EXTRA_ARGS];
     int n = 0;
     if (!bin) {
         fprintf(stderr, "harness: $SYNCMGRD is not set (run through ctest)\n");
         return -1;
     }
     argv[n++] = bin;
+    argv[n++] = "--config"; /* never the machine's own /etc/syncmgr/syncmgrd.conf */
+    argv[n++] = "/dev/null";
     argv[n++] = "--listen";
     argv[n++] = b->address;
     argv[n++] = "--authkey-file";

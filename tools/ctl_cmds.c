@@ -1,5 +1,5 @@
 /*
- * ctl_cmds.c - syncmgrctl's commands but get and dump (ctl_show.c).  Each
+ * ctl_cmds.c - syncmgrctl ping, ls and keygen.  Each
  * speaks the wire protocol through libsyncmgr's internal request API
  * (client_internal.h), so any op in ops.def is one smc_req() away, and
  * prints what the broker said as text or (--json) JSON.
@@ -106,37 +106,13 @@ out:
     return rc;
 }
 
-/* iso_time() - @ms since the epoch as local ISO-8601: 2024-05-01T12:34:56+02:00. */
-static void iso_time(int64_t ms, char *buf, size_t size)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char off[8];
-    if (!localtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm) ||
-        !strftime(off, sizeof(off), "%z", &tm)) {
-        snprintf(buf, size, "%" PRId64, ms);
-        return;
-    }
-    size_t len = strlen(buf);
-    snprintf(buf + len, size - len, "%.3s:%.2s", off, off + 3);
-}
-
-/* width() - columns a UTF-8 string takes (code points: names are printable). */
-static int width(const char *s)
-{
-    int w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xc0) != 0x80;
-    return w;
-}
-
 #define NCOLS 7
 
 static void print_line(char cells[NCOLS][48], const char *name, const int *w)
 {
     /* NAME and TYPE left-aligned, numbers right-aligned, the rest left */
     static const bool right[NCOLS] = {false, false, true, true, true, false, false};
-    printf("%s%*s", name, w[0] - width(name), "");
+    printf("%s%*s", name, w[0] - ctl_width(name), "");
     for (int i = 1; i < NCOLS; i++) {
         int pad = w[i] - (int)strlen(cells[i]);
         if (i == NCOLS - 1)
@@ -158,7 +134,7 @@ static void ls_cells(const struct ls_row *r, char cells[NCOLS][48])
     else
         snprintf(cells[4], 48, "-");
     snprintf(cells[5], 48, "%s", r->temp ? "yes" : "no");
-    iso_time(r->created_ms, cells[6], 48);
+    ctl_iso_time(r->created_ms, cells[6], 48);
 }
 
 static void ls_table(const struct ls_row *rows, size_t n)
@@ -169,7 +145,7 @@ static void ls_table(const struct ls_row *rows, size_t n)
         w[i] = (int)strlen(cells[i]);
     for (size_t r = 0; r < n; r++) {
         ls_cells(&rows[r], cells);
-        w[0] = width(rows[r].name) > w[0] ? width(rows[r].name) : w[0];
+        w[0] = ctl_width(rows[r].name) > w[0] ? ctl_width(rows[r].name) : w[0];
         for (int i = 1; i < NCOLS; i++)
             w[i] = (int)strlen(cells[i]) > w[i] ? (int)strlen(cells[i]) : w[i];
     }

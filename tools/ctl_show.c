@@ -70,33 +70,6 @@ static const struct view {
     {.type = SM_T_PIPE, .reads = {{"ready", SMOP_pipe_poll, RA_ENDS}}},
 };
 
-/* find_row() - the ls row of object @name, from an "ls" of its escaped name. */
-static int find_row(sm_client *c, const char *name, struct ls_row *row)
-{
-    char glob[2 * SM_NAME_MAX + 1], *g = glob;
-    struct ls_row *rows;
-    size_t n;
-    if (strlen(name) > SM_NAME_MAX)
-        return SM_EINVAL;
-    for (const char *s = name; *s; s++) {
-        if (strchr("*?[\\", *s))
-            *g++ = '\\';
-        *g++ = *s;
-    }
-    *g = '\0';
-    int rc = ctl_ls_fetch(c, glob, &rows, &n);
-    if (rc)
-        return rc;
-    rc = SM_ENOENT;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(rows[i].name, name)) {
-            *row = rows[i];
-            rc = SM_OK;
-        }
-    free(rows);
-    return rc;
-}
-
 /* call_json() - send @rq (consumed); the reply's value as JSON in *out.
  * Returns a status, with a reason in @err when the reply is at fault. */
 static int call_json(sm_client *c, struct smc_req *rq, json_t **out, char *err, size_t errlen)
@@ -193,19 +166,10 @@ static int item_req(const struct view *v, uint64_t handle, const char *arg, stru
         return smc_req(rq, v->item_op, handle, "i", (int64_t)i);
     }
     msgpack_sbuffer sb;
-    msgpack_packer pk;
     char err[200] = "out of memory";
-    json_t *j = json_loads(arg, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int rc = j ? ctl_json_to_msgpack(j, &pk, err, sizeof(err))
-             : msgpack_pack_str_with_body(&pk, arg, strlen(arg)) ? SM_ENOMEM
-                                                                 : SM_OK;
-    json_decref(j);
-    if (rc) {
-        msgpack_sbuffer_destroy(&sb);
+    int rc = ctl_pack_key(arg, &sb, err, sizeof(err));
+    if (rc)
         return -ctl_usage("get: KEY %s: %s", arg, err);
-    }
     sm_val key = sm_msgpack(sb.data, sb.size);
     rc = smc_req(rq, v->item_op, handle, "v", &key);
     msgpack_sbuffer_destroy(&sb);
@@ -222,7 +186,7 @@ static int show(struct ctl *x, const char *name, const char *arg)
     json_t *j = NULL;
     char err[200] = "";
 
-    int rc = find_row(x->c, name, &row);
+    int rc = ctl_find_row(x->c, name, &row);
     if (rc)
         return ctl_fail(rc, "%s", name);
     unsigned type = type_by_name(row.type);

@@ -4,7 +4,8 @@
  *   syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]
  *
  * This file holds main(), option parsing, the command table and the shared
- * helpers; the commands themselves live in ctl_cmds.c and ctl_show.c.
+ * helpers; the commands themselves live in ctl_cmds.c, ctl_show.c,
+ * ctl_admin.c and ctl_write.c.
  * Options come before the command: everything after it is the command's (so
  * "get l -1" works).
  */
@@ -39,6 +40,56 @@ static const struct ctl_cmd commands[] = {
      .run = cmd_dump,
      .usage = "NAME",
      .help = "the whole object as JSON"},
+    {.name = "info",
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_info,
+     .usage = "NAME",
+     .help = "everything about one object: holder, waiters, type figures"},
+    {.name = "sessions", .run = cmd_sessions, .help = "connected clients: pid, uid, ops, holds"},
+    {.name = "stats", .run = cmd_stats, .help = "broker figures: uptime, objects, ops, parked"},
+    {.name = "new",
+     .min_args = 2,
+     .max_args = 12,
+     .run = cmd_new,
+     .usage = "TYPE NAME [OPTS]",
+     .help = "create an object (see the options below); fails if NAME exists"},
+    {.name = "set",
+     .min_args = 2,
+     .max_args = 3,
+     .run = cmd_set,
+     .usage = "NAME [KEY] VALUE",
+     .help = "dict KEY, namespace attribute, list/array INDEX; a value: no KEY"},
+    {.name = "del",
+     .min_args = 2,
+     .max_args = 2,
+     .run = cmd_del,
+     .usage = "NAME KEY",
+     .help = "remove a dict KEY, a namespace attribute or a list INDEX"},
+    {.name = "append",
+     .min_args = 2,
+     .max_args = 2,
+     .run = cmd_append,
+     .usage = "NAME VALUE",
+     .help = "append VALUE to a list"},
+    {.name = "put",
+     .min_args = 2,
+     .max_args = 2,
+     .run = cmd_put,
+     .usage = "NAME VALUE",
+     .help = "put VALUE in a queue, without waiting (a full queue: EFULL)"},
+    {.name = "incr",
+     .min_args = 1,
+     .max_args = 3,
+     .run = cmd_incr,
+     .usage = "NAME [KEY] [N]",
+     .help = "add N (default 1) to a dict's KEY, or to a value (no KEY); prints the result"},
+    {.name = "rm",
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_rm,
+     .usage = "NAME",
+     .help = "unlink an object"},
     {.name = "keygen",
      .min_args = 1,
      .max_args = 1,
@@ -52,7 +103,7 @@ static void help(void)
 {
     printf("usage: syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]\n"
            "\n"
-           "Inspect the shared objects of a running syncmgrd.\n"
+           "Inspect and change the shared objects of a running syncmgrd.\n"
            "\n"
            "options (before the command):\n"
            "  -a, --address URL        broker address (default: $SYNCMGR_ADDRESS, else %s)\n"
@@ -67,9 +118,19 @@ static void help(void)
         char head[64];
         snprintf(head, sizeof(head), "%s %s", commands[i].name,
                  commands[i].usage ? commands[i].usage : "");
-        printf("  %-24s %s\n", head, commands[i].help);
+        printf("  %-26s %s\n", head, commands[i].help);
     }
     printf("\n"
+           "new options: queue --maxsize N --joinable; semaphore --value N --bounded;\n"
+           "barrier --parties N; condition --lock NAME; value --value VALUE;\n"
+           "array --typecode C --length N --initial VALUE; any type --temp (the object\n"
+           "goes when its last session ends: at once, unless another client opens it).\n"
+           "\n"
+           "VALUE is JSON (a string is written '\"text\"'), @FILE the JSON in FILE, - the JSON\n"
+           "on stdin.  Writes print nothing (--json: {\"ok\":true}); incr prints the result.\n"
+           "A read-only key (syncmgrd --readonly-authkey-file) may ping, ls, get, dump, info,\n"
+           "sessions and stats; writes get EAUTH (exit status 1).\n"
+           "\n"
            "KEY is read as JSON when it is valid JSON (1 is an integer, '\"1\"' a string),\n"
            "else taken as a plain string; a namespace attribute is always taken as it is.\n"
            "Objects without items show what can be read without changing them, such as\n"
@@ -92,7 +153,7 @@ int ctl_fail(int rc, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, ": %s (%s)\n", sm_strerror(rc), sm_error_name(rc));
-    return rc == SM_ECONN || rc == SM_EAUTH ? CTL_ECONN : CTL_EFAIL;
+    return rc == SM_ECONN ? CTL_ECONN : CTL_EFAIL;
 }
 
 int ctl_usage(const char *fmt, ...)

@@ -1,8 +1,16 @@
-# syncmgrctl: the built tool ($SYNCMGRCTL) against the real broker, and its
-# msgpack <-> JSON spelling (tools/ctl_json.c, compiled into the test).
-sm_add_test(cli_ctl SOURCES cli/test_ctl.c harness.c ${CMAKE_SOURCE_DIR}/tools/ctl_json.c
-  LIBS syncmgr_static sm_proto PkgConfig::JANSSON PkgConfig::SODIUM nng::nng Threads::Threads m
-  TIMEOUT 180)
-target_include_directories(cli_ctl PRIVATE ${CMAKE_SOURCE_DIR}/tools)
-# the test runs the binary: build it first
-add_dependencies(cli_ctl syncmgrctl)
+# syncmgrctl: the built tool ($SYNCMGRCTL) against the real broker
+# (ctl_run.c starts it), and its msgpack <-> JSON spelling
+# (tools/ctl_json.c, compiled into the test) on its own.
+set(SM_CTL_TEST_LIBS syncmgr_static sm_proto PkgConfig::JANSSON PkgConfig::SODIUM nng::nng
+  Threads::Threads m)
+sm_add_test(cli_ctl_json SOURCES cli/test_ctl_json.c harness.c ${CMAKE_SOURCE_DIR}/tools/ctl_json.c
+  LIBS ${SM_CTL_TEST_LIBS})
+foreach(t ctl ctl_admin)
+  sm_add_test(cli_${t} SOURCES cli/test_${t}.c cli/ctl_run.c harness.c
+    ${CMAKE_SOURCE_DIR}/tools/ctl_json.c LIBS ${SM_CTL_TEST_LIBS} TIMEOUT 180)
+  # the test runs the binary: build it first
+  add_dependencies(cli_${t} syncmgrctl)
+endforeach()
+foreach(t ctl_json ctl ctl_admin)
+  target_include_directories(cli_${t} PRIVATE ${CMAKE_SOURCE_DIR}/tools)
+endforeach()

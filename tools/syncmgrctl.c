@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "ctl.h"
 #include "ctl_json.h"
 #include "errors.h"
+#include "paths.h"
 
 /* The command table: one row per command, read by dispatch and --help. */
 static const struct ctl_cmd commands[] = {
@@ -101,6 +103,9 @@ static const struct ctl_cmd commands[] = {
 
 static void help(void)
 {
+    char dflt_addr[512], dflt_key[512];
+    paths_default_for(PATH_ADDRESS, geteuid(), 0, dflt_addr, sizeof(dflt_addr));
+    paths_default_for(PATH_AUTHKEY, geteuid(), 0, dflt_key, sizeof(dflt_key));
     printf("usage: syncmgrctl [-a URL] [-k KEYFILE] [--json] COMMAND [ARGS]\n"
            "\n"
            "Inspect and change the shared objects of a running syncmgrd.\n"
@@ -113,7 +118,7 @@ static void help(void)
            "      --version            print the version\n"
            "\n"
            "commands:\n",
-           SM_DEFAULT_ADDRESS, SM_DEFAULT_AUTHKEY_FILE);
+           dflt_addr, dflt_key);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         char head[64];
         snprintf(head, sizeof(head), "%s %s", commands[i].name,
@@ -178,18 +183,20 @@ int ctl_print_json(const struct ctl *x, json_t *j)
     return CTL_OK;
 }
 
-static const char *pick(const char *arg, const char *env, const char *dflt)
+/* pick() - @arg if given, else the default of @kind (environment first,
+ * then the system or per-user place: paths.h, shared with the library). */
+static const char *pick(const char *arg, enum path_kind kind, char *buf, size_t len)
 {
-    const char *e = getenv(env);
-    return arg ? arg : e && *e ? e : dflt;
+    return arg ? arg : paths_default(kind, buf, len) == 0 ? buf : "";
 }
 
 /* ctl_connect() - as sm_connect() would, but with the key file checked first so
  * that its problem (missing, mode, length) can be named. */
 static int ctl_connect(struct ctl *x)
 {
-    const char *addr = pick(x->address, "SYNCMGR_ADDRESS", SM_DEFAULT_ADDRESS);
-    const char *keyfile = pick(x->keyfile, "SYNCMGR_AUTHKEY_FILE", SM_DEFAULT_AUTHKEY_FILE);
+    char abuf[512], kbuf[512];
+    const char *addr = pick(x->address, PATH_ADDRESS, abuf, sizeof(abuf));
+    const char *keyfile = pick(x->keyfile, PATH_AUTHKEY, kbuf, sizeof(kbuf));
     char why[512];
     uint8_t *key = NULL;
     size_t len = 0;

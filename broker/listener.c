@@ -18,7 +18,8 @@
 #include "op.h"
 
 #define PROBE_EVERY_MS 2000 /* between two probes */
-#define PROBE_WAIT_MS 1500  /* for the reply before the listener counts as stuck */
+#define PROBE_WAIT_MS 3000  /* for the reply before the listener counts as stuck */
+#define LINGER_MS 30000     /* a timed-out probe stays open, at most this long */
 #define BACKOFF_MAX_MS 60000 /* when replacing does not help, e.g. a wedged core */
 
 /*
@@ -52,6 +53,8 @@ struct listener {
     int ipc_mode;
     size_t max_message_bytes;
     int probe_fd;         /* -1 when no probe is under way */
+    int linger_fd;        /* a timed-out probe, see linger() */
+    int64_t linger_until;
     size_t probe_got;     /* reply bytes received */
     int64_t probe_due;    /* next probe (no probe under way) or its deadline */
     unsigned restarts;
@@ -117,6 +120,7 @@ int listener_start(struct listener **out, nng_socket sock, const char *url, int 
     l->ipc_mode = ipc_mode;
     l->max_message_bytes = max_message_bytes;
     l->probe_fd = -1;
+    l->linger_fd = -1;
     l->backoff_ms = PROBE_EVERY_MS;
     int rc = ipc && in_use(url)
                  ? fail(why, whylen, "another broker is listening on", url, NNG_EADDRINUSE)
@@ -141,6 +145,34 @@ static void probe_end(struct listener *l, int64_t now, int next_ms)
     l->probe_due = now + next_ms;
 }
 
+/*
+ * linger() - keep a probe that got no answer open instead of closing it: a
+ * slow but healthy listener may be about to negotiate on it, and a peer
+ * that closes then is exactly what trips bug 1518.  It is closed once the
+ * broker has answered or hung up, or after LINGER_MS (nng gives up
+ * negotiating after 10 s with a timeout, which is harmless).
+ */
+static void linger(struct listener *l, int64_t now)
+{
+    if (l->linger_fd >= 0)
+        close(l->linger_fd);
+    l->linger_fd = l->probe_fd;
+    l->linger_until = now + LINGER_MS;
+    l->probe_fd = -1;
+}
+
+static void linger_reap(struct listener *l, int64_t now)
+{
+    uint8_t buf[64];
+    if (l->linger_fd < 0)
+        return;
+    ssize_t n = recv(l->linger_fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n >= 0 || errno != EAGAIN || now >= l->linger_until) {
+        close(l->linger_fd);
+        l->linger_fd = -1;
+    }
+}
+
 /* probe_ok() - answered: new clients are served. */
 static void probe_ok(struct listener *l, int64_t now)
 {
@@ -153,6 +185,8 @@ void listener_free(struct listener *l)
     if (!l)
         return;
     probe_end(l, 0, 0);
+    if (l->linger_fd >= 0)
+        close(l->linger_fd);
     if (l->path)
         unlink(l->path);
     free(l->path);
@@ -164,6 +198,8 @@ void listener_free(struct listener *l)
  * rename it over; probe again later, later still if this keeps failing. */
 static void replace(struct listener *l, int64_t now)
 {
+    if (l->probe_fd >= 0)
+        linger(l, now);
     probe_end(l, now, l->backoff_ms);
     l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : l->backoff_ms * 2;
     char why[256], tmp[sizeof(((struct sockaddr_un *)0)->sun_path) + 16], url[sizeof(tmp) + 8];
@@ -225,6 +261,7 @@ int listener_poll(struct listener *l, int64_t now, struct pollfd *pfd, int *time
 void listener_check(struct listener *l, short revents, int64_t now)
 {
     uint8_t buf[64];
+    linger_reap(l, now);
     if (l->probe_fd < 0)
         return;
     if (revents) {

@@ -294,7 +294,7 @@ int broker_start(struct sm_broker *b, ...)
     if (broker_init(b) < 0 || spawn_broker(b, extra, nextra) < 0)
         return -1;
     live_add(b);
-    int64_t give_up = mono_ms() + 10000;
+    int64_t give_up = mono_ms() + 30000; /* a busy machine; see RAW_WAIT_MS */
     while (mono_ms() < give_up) {
         struct stat st;
         if (reap(b)) {
@@ -314,7 +314,7 @@ int broker_start(struct sm_broker *b, ...)
         }
         sleep_ms(20);
     }
-    fprintf(stderr, "harness: syncmgrd did not answer within 10 s\n");
+    fprintf(stderr, "harness: syncmgrd did not answer within 30 s\n");
     broker_kill(b, SIGKILL, 5000);
     broker_dump_log(b);
     return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "events.h"
 #include "wait.h"
 
 void core_init(struct core *core)
@@ -16,6 +17,7 @@ void core_init(struct core *core)
     core->limits.max_depth = SM_MAX_DEPTH;
     core->limits.max_parked = 1u << 20;
     core->limits.max_auth_failures = 3;
+    core->ring.cap = EVENTS_CAP;
 }
 
 void core_deinit(struct core *core)
@@ -27,6 +29,7 @@ void core_deinit(struct core *core)
         session_end(core, s);
     HASH_ITER(hh, core->by_name, o, otmp)
         registry_destroy(core, o);
+    events_deinit(core);
     free(core->heap);
     core->heap = NULL;
     pthread_mutex_destroy(&core->lock);

@@ -22,6 +22,16 @@ struct object;
 struct session;
 struct waiter;
 
+struct event;
+
+/* The event ring behind watch.next (events.h). */
+struct event_ring {
+    struct event *ev;          /* cap entries, allocated at the first event */
+    size_t cap;
+    uint64_t last;             /* seq of the newest event, 0: none yet */
+    struct waiter *watchers;   /* parked watch.next requests */
+};
+
 /* Limits a broker enforces; defaults in core_init(). */
 struct limits {
     unsigned max_depth;        /* msgpack nesting in a frame */
@@ -42,6 +52,7 @@ struct core {
     uint64_t ops;              /* requests served */
     int64_t started_ms;        /* wall clock */
     struct limits limits;
+    struct event_ring ring;    /* events.c */
     const uint8_t *key;        /* authkey (not owned) */
     size_t keylen;
     const uint8_t *rokey;      /* read-only authkey, or NULL (not owned) */

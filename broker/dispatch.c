@@ -1,5 +1,6 @@
 /* dispatch.c - opcode -> handler via ops.def; every check happens here, once. */
 #include "core.h"
+#include "events.h"
 #include "log.h"
 
 static op_fn *const handlers[SMOP_MAX] = {
@@ -48,6 +49,7 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
     }
     if (rc == SM_OK)
         rc = handlers[f.opcode](&c);
+    events_note(&c, rc); /* watchers see what completed (events.h) */
     if (rc == SM_PARKED) {
         nng_msg_free(c.rep.msg);
         return SM_PARKED;

@@ -8,7 +8,7 @@
 #   lib    -> libsyncmgr0     libsyncmgr.so.0*
 #   dev    -> libsyncmgr-dev  syncmgr.h, syncmgr-errors.def, libsyncmgr.a, the .so
 #                             link, syncmgr.pc, lib/cmake/syncmgr, man 3
-#   tools  -> syncmgr-tools   syncmgrctl, man 1
+#   tools  -> syncmgr-tools   syncmgrctl, man 1, bash completion
 #
 #   cmake -S . -B build -DCMAKE_INSTALL_PREFIX=/usr && cmake --build build
 #   (cd build && cpack -G DEB)
@@ -59,6 +59,10 @@ foreach(entry ${SM_MAN_PAGES})
   install(FILES ${out} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} COMPONENT ${comp})
 endforeach()
 add_custom_target(man ALL DEPENDS ${SM_MAN_OUTPUTS})
+
+# ---- bash completion (loaded on demand by the bash-completion package) -------
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/bash-completion/syncmgrctl
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions COMPONENT tools)
 
 # ---- pkg-config ----------------------------------------------------------------
 # prefix= is the prefix of the install that writes the file (cmake --install
@@ -149,7 +153,8 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
   "libsyncmgr${SM_SOVERSION} (= ${SM_DEB_VERSION}), libnng-dev, libmsgpack-dev, libsodium-dev")
 
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION "syncmgr command-line tools
-syncmgrctl inspects the objects of a running syncmgrd and writes key files.")
+syncmgrctl inspects and changes the objects of a running syncmgrd and
+writes key files; with bash completion of its commands and object names.")
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME syncmgr-tools)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION utils)
 

@@ -2,7 +2,8 @@
  * ctl.h - syncmgrctl's pieces: the command table (syncmgrctl.c) and the
  * command handlers (ping, ls, keygen in ctl_cmds.c; get and dump in
  * ctl_show.c; info, sessions, stats in ctl_admin.c; new and the writes in
- * ctl_write.c), with the helpers they share (ctl_util.c).
+ * ctl_write.c; watch and monitor in ctl_watch.c), with the helpers they
+ * share (ctl_util.c).
  *
  * A handler receives its checked arguments (the table's arity, so it never
  * counts them again) and, unless the command is .offline, a connected
@@ -120,5 +121,7 @@ int cmd_append(struct ctl *x, int argc, char **argv);
 int cmd_put(struct ctl *x, int argc, char **argv);
 int cmd_incr(struct ctl *x, int argc, char **argv);
 int cmd_rm(struct ctl *x, int argc, char **argv);
+int cmd_watch(struct ctl *x, int argc, char **argv);
+int cmd_monitor(struct ctl *x, int argc, char **argv);
 
 #endif

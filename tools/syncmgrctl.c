@@ -5,7 +5,7 @@
  *
  * This file holds main(), option parsing, the command table and the shared
  * helpers; the commands themselves live in ctl_cmds.c, ctl_show.c,
- * ctl_admin.c and ctl_write.c.
+ * ctl_admin.c, ctl_write.c and ctl_watch.c.
  * Options come before the command: everything after it is the command's (so
  * "get l -1" works).
  */
@@ -92,6 +92,15 @@ static const struct ctl_cmd commands[] = {
      .run = cmd_rm,
      .usage = "NAME",
      .help = "unlink an object"},
+    {.name = "watch",
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_watch,
+     .usage = "NAME|--all",
+     .help = "print each change to NAME (or any object) as it happens, until interrupted"},
+    {.name = "monitor",
+     .run = cmd_monitor,
+     .help = "print every operation the broker runs (* marks changes), until interrupted"},
     {.name = "keygen",
      .min_args = 1,
      .max_args = 1,
@@ -134,7 +143,13 @@ static void help(void)
            "VALUE is JSON (a string is written '\"text\"'), @FILE the JSON in FILE, - the JSON\n"
            "on stdin.  Writes print nothing (--json: {\"ok\":true}); incr prints the result.\n"
            "A read-only key (syncmgrd --readonly-authkey-file) may ping, ls, get, dump, info,\n"
-           "sessions and stats; writes get EAUTH (exit status 1).\n"
+           "sessions, stats, watch and monitor; writes get EAUTH (exit status 1).\n"
+           "\n"
+           "watch and monitor print one line per event as the broker runs it (TIME\n"
+           "SESSION/PID OP OBJECT; --json: one object per line) until SIGINT or SIGTERM\n"
+           "(exit status 0).  watch shows changes: writes, unlink, lock and other state\n"
+           "changes, an open that creates.  Requests that waited are shown by the op that\n"
+           "woke them.\n"
            "\n"
            "KEY is read as JSON when it is valid JSON (1 is an integer, '\"1\"' a string),\n"
            "else taken as a plain string; a namespace attribute is always taken as it is.\n"

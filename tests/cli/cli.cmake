@@ -5,12 +5,12 @@ set(SM_CTL_TEST_LIBS syncmgr_static sm_proto PkgConfig::JANSSON PkgConfig::SODIU
   Threads::Threads m)
 sm_add_test(cli_ctl_json SOURCES cli/test_ctl_json.c harness.c ${CMAKE_SOURCE_DIR}/tools/ctl_json.c
   LIBS ${SM_CTL_TEST_LIBS})
-foreach(t ctl ctl_admin)
+foreach(t ctl ctl_admin ctl_watch)
   sm_add_test(cli_${t} SOURCES cli/test_${t}.c cli/ctl_run.c harness.c
     ${CMAKE_SOURCE_DIR}/tools/ctl_json.c LIBS ${SM_CTL_TEST_LIBS} TIMEOUT 180)
   # the test runs the binary: build it first
   add_dependencies(cli_${t} syncmgrctl)
 endforeach()
-foreach(t ctl_json ctl ctl_admin)
+foreach(t ctl_json ctl ctl_admin ctl_watch)
   target_include_directories(cli_${t} PRIVATE ${CMAKE_SOURCE_DIR}/tools)
 endforeach()

@@ -74,7 +74,17 @@ has_files libsyncmgr-dev /usr/include/syncmgr\.h /usr/include/syncmgr-errors\.de
     "$LIB/libsyncmgr\.a" "$LIB/libsyncmgr\.so" "$LIB/pkgconfig/syncmgr\.pc" \
     "$LIB/cmake/syncmgr/syncmgrConfig\.cmake" "$LIB/cmake/syncmgr/syncmgrConfigVersion\.cmake" \
     /usr/share/man/man3/syncmgr\.3\.gz
-has_files syncmgr-tools /usr/bin/syncmgrctl /usr/share/man/man1/syncmgrctl\.1\.gz
+has_files syncmgr-tools /usr/bin/syncmgrctl /usr/share/man/man1/syncmgrctl\.1\.gz \
+    /usr/share/bash-completion/completions/syncmgrctl
+if [ -n "${DEB[syncmgr-tools]}" ]; then
+    comp=$SCRATCH/syncmgrctl.bash
+    dpkg-deb --fsys-tarfile "${DEB[syncmgr-tools]}" |
+        tar -xO ./usr/share/bash-completion/completions/syncmgrctl >"$comp" 2>/dev/null
+    if bash -n "$comp" 2>/dev/null && bash -c '. "$1" && complete -p syncmgrctl' _ "$comp" 2>/dev/null |
+        grep -q -- '-F _syncmgrctl'; then
+        ok "syncmgr-tools' bash completion loads and completes syncmgrctl"
+    else bad "syncmgr-tools' bash completion does not load or does not complete syncmgrctl"; fi
+fi
 if [ -n "${DEB[libsyncmgr-dev]}" ]; then
     pc=$(grep -E '/pkgconfig/syncmgr\.pc$' "$SCRATCH/libsyncmgr-dev.files")
     if dpkg-deb --fsys-tarfile "${DEB[libsyncmgr-dev]}" | tar -xO ".$pc" | grep -qx 'prefix=/usr'; then

@@ -232,7 +232,7 @@ int op_watch_next(struct call *c)
     struct waiter *w = wait_park_on(c, NULL, &r->watchers, timeout, SM_OK);
     if (!w) {
         free(d);
-        return SM_ELIMIT;
+        return wait_park_error(c);
     }
     w->data = d;
     w->free_data = free;

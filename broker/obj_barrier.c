@@ -160,7 +160,7 @@ int op_barrier_wait(struct call *c)
     }
     struct waiter *w = wait_park(c, &b->waiters, timeout, SM_EBROKEN);
     if (!w)
-        return SM_ELIMIT;
+        return wait_park_error(c);
     w->arg = (int64_t)index;
     w->on_timeout = timed_out;
     w->on_cancel = cancelled;

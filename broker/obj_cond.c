@@ -124,7 +124,7 @@ int op_condition_wait(struct call *c)
         return SM_ENOTOWNER;
     struct waiter *w = wait_park(c, &cond->waiters, c->f->args[0].i, SM_ETIMEDOUT);
     if (!w)
-        return SM_ELIMIT;
+        return wait_park_error(c);
     w->tid = tid;
     w->on_timeout = timed_out;
     w->arg = (int64_t)lock_release_all(cond->lock);

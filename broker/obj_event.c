@@ -94,5 +94,5 @@ int op_event_wait(struct call *c)
         return SM_OK;
     if (timeout == 0)
         return SM_ETIMEDOUT;
-    return wait_park(c, &e->waiters, timeout, SM_ETIMEDOUT) ? SM_PARKED : SM_ELIMIT;
+    return wait_park(c, &e->waiters, timeout, SM_ETIMEDOUT) ? SM_PARKED : wait_park_error(c);
 }

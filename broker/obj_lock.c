@@ -179,7 +179,7 @@ int lock_acquire(struct call *c, struct object *lock, int64_t timeout, uint64_t 
         return SM_ETIMEDOUT;
     struct waiter *w = wait_park_on(c, lock, &l->waiters, timeout, SM_ETIMEDOUT);
     if (!w)
-        return SM_ELIMIT;
+        return wait_park_error(c);
     w->tid = tid;
     w->arg = 1;
     return SM_PARKED;

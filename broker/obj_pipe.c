@@ -204,7 +204,7 @@ int op_pipe_recv(struct call *c)
     }
     if (c->f->args[1].i == 0)
         return SM_ETIMEDOUT;
-    return wait_park(c, &e->receivers, c->f->args[1].i, SM_ETIMEDOUT) ? SM_PARKED : SM_ELIMIT;
+    return wait_park(c, &e->receivers, c->f->args[1].i, SM_ETIMEDOUT) ? SM_PARKED : wait_park_error(c);
 }
 
 /* poll_timed_out() - the deadline of a parked poll: SM_OK, false. */
@@ -226,7 +226,7 @@ int op_pipe_poll(struct call *c)
         return pack_bool(reply_field(&c->rep), e->head != NULL);
     struct waiter *w = wait_park(c, &e->pollers, timeout, SM_ETIMEDOUT);
     if (!w)
-        return SM_ELIMIT;
+        return wait_park_error(c);
     w->on_timeout = poll_timed_out;
     return SM_PARKED;
 }

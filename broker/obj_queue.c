@@ -243,7 +243,7 @@ int op_queue_put(struct call *c)
     struct waiter *w = wait_park(c, &q->putters, timeout, SM_EFULL);
     if (!w) {
         blob_free(b);
-        return SM_ELIMIT;
+        return wait_park_error(c);
     }
     w->data = b;
     w->free_data = free_item;
@@ -266,7 +266,7 @@ int op_queue_get(struct call *c)
     }
     if (timeout == 0)
         return SM_EEMPTY;
-    return wait_park(c, &q->getters, timeout, SM_EEMPTY) ? SM_PARKED : SM_ELIMIT;
+    return wait_park(c, &q->getters, timeout, SM_EEMPTY) ? SM_PARKED : wait_park_error(c);
 }
 
 int op_queue_qsize(struct call *c)
@@ -308,5 +308,5 @@ int op_queue_join(struct call *c)
         return SM_OK;
     if (timeout == 0)
         return SM_ETIMEDOUT;
-    return wait_park(c, &q->joiners, timeout, SM_ETIMEDOUT) ? SM_PARKED : SM_ELIMIT;
+    return wait_park(c, &q->joiners, timeout, SM_ETIMEDOUT) ? SM_PARKED : wait_park_error(c);
 }

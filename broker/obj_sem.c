@@ -141,6 +141,8 @@ static void sem_session_end(struct core *core, struct object *o, struct session 
     holder_del(sem, h);
     if (sem->bounded && units > sem->initial - sem->value)
         units = sem->initial - sem->value;
+    if (units > UINT64_MAX - sem->value)
+        units = UINT64_MAX - sem->value; /* an unbounded one released up to the top */
     sem->value += units;
     wake(sem);
 }
@@ -174,7 +176,7 @@ int op_semaphore_acquire(struct call *c)
         return take(sem, c->sess);
     if (timeout == 0)
         return SM_ETIMEDOUT;
-    return wait_park(c, &sem->waiters, timeout, SM_ETIMEDOUT) ? SM_PARKED : SM_ELIMIT;
+    return wait_park(c, &sem->waiters, timeout, SM_ETIMEDOUT) ? SM_PARKED : wait_park_error(c);
 }
 
 /* release(n=1): n >= 1 (ValueError otherwise, as in Python); SM_EVALUE past

@@ -134,6 +134,11 @@ void wait_move(struct waiter *w, struct object *obj, struct waiter **queue, bool
     DL_APPEND2(*queue, w, oprev, onext);
 }
 
+int wait_park_error(const struct call *c)
+{
+    return c->core->nparked >= c->core->limits.max_parked ? SM_ELIMIT : SM_ENOMEM;
+}
+
 msgpack_packer *wait_field(struct waiter *w)
 {
     if (!w->rep.msg && reply_begin(&w->rep))

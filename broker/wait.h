@@ -52,6 +52,10 @@ struct waiter {
 struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
                          int timeout_status);
 
+/* wait_park_error() - why wait_park() just returned NULL: SM_ELIMIT when
+ * the parked-request limit is reached, else SM_ENOMEM. */
+int wait_park_error(const struct call *c);
+
 /* wait_park_on() - wait_park() on a queue of @obj rather than of c->obj
  * (a condition's acquire waits on its lock). */
 struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **queue,

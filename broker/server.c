@@ -281,7 +281,8 @@ void server_process_events(struct server *srv)
         pthread_mutex_lock(&srv->mtx);
         k = srv->ngone < 64 ? srv->ngone : 64;
         srv->ngone -= k;
-        memcpy(batch, srv->gone + srv->ngone, k * sizeof(*batch));
+        if (k)
+            memcpy(batch, srv->gone + srv->ngone, k * sizeof(*batch));
         pthread_mutex_unlock(&srv->mtx);
         pthread_mutex_lock(&srv->core->lock);
         for (size_t i = 0; i < k; i++) {

@@ -100,7 +100,8 @@ int ctl_ls_fetch(sm_client *c, const char *glob, struct ls_row **rows, size_t *n
         goto out;
     }
     *n = count;
-    qsort(*rows, count, sizeof(**rows), row_cmp);
+    if (count) /* qsort(NULL, 0, ...) is undefined */
+        qsort(*rows, count, sizeof(**rows), row_cmp);
 out:
     smc_reply_free(&rep);
     return rc;

@@ -25,6 +25,7 @@ static void setup(void)
 /* ---- admin replies as object trees --------------------------------------- */
 
 static msgpack_unpacked reply;
+static nng_msg *held; /* the bytes behind reply */
 
 /**
  * admin() - dispatch [opcode, fields per @fmt] from @s; returns the status.
@@ -63,7 +64,9 @@ static int admin(struct session *s, unsigned opcode, const char *fmt, ...)
             msgpack_unpack_next(&reply, (const char *)rest.p, (size_t)(rest.end - rest.p), NULL),
             MSGPACK_UNPACK_SUCCESS);
     }
-    nng_msg_free(out);
+    /* the unpacked strings point into the reply: keep it until the next call */
+    nng_msg_free(held);
+    held = out;
     return rc;
 }
 

@@ -10,6 +10,9 @@
 #include <check.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "check_run.h"
 #include "park_call.h"
 
@@ -17,12 +20,15 @@
 
 struct wrep {
     uint64_t next, lost;
-    msgpack_unpacked ev; /* the events array */
+    msgpack_unpacked ev; /* the events array; its strings point into bytes */
+    char *bytes;         /* our copy of the array's encoding */
 };
 
 static void wrep_free(struct wrep *w)
 {
     msgpack_unpacked_destroy(&w->ev);
+    free(w->bytes);
+    w->bytes = NULL;
 }
 
 /* parse() - the three fields of a watch.next reply at @p. */
@@ -36,8 +42,11 @@ static void parse(struct wrep *w, const uint8_t *p, size_t len, uint32_t nfields
     ck_assert_int_eq(mp_read_uint(&rd, &w->next), SM_OK);
     ck_assert_int_eq(mp_read_raw(&rd, &raw, &rawlen), SM_OK);
     ck_assert_int_eq(mp_read_uint(&rd, &w->lost), SM_OK);
+    /* copy: the caught replies' storage moves as more replies arrive */
+    ck_assert_ptr_nonnull(w->bytes = malloc(rawlen));
+    memcpy(w->bytes, raw, rawlen);
     msgpack_unpacked_init(&w->ev);
-    ck_assert_int_eq(msgpack_unpack_next(&w->ev, (const char *)raw, rawlen, NULL),
+    ck_assert_int_eq(msgpack_unpack_next(&w->ev, w->bytes, rawlen, NULL),
                      MSGPACK_UNPACK_SUCCESS);
     ck_assert_int_eq(w->ev.data.type, MSGPACK_OBJECT_ARRAY);
 }

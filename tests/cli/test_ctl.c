@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "ctl_json.h"
 #include "ctl_run.h"
 #include "errors.h"
@@ -678,9 +679,5 @@ int main(int argc, char **argv)
     tcase_add_test(tt, test_ls_types);
     suite_add_tcase(s, tt);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "ctl_run.h"
 #include "errors.h"
 
@@ -669,9 +670,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_readonly_key);
     tcase_add_test(tc, test_exit_codes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_ENV);
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "harness.h"
 
 /* systemd's end: the socket and the broker it supervises */
@@ -225,9 +226,5 @@ int main(void)
         printf("it_notify: skipped: syncmgrd is built without libsystemd (SM_WITH_SYSTEMD)\n");
         return 77; /* ctest: SKIP_RETURN_CODE */
     }
-    SRunner *sr = srunner_create(notify_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(notify_suite(), CK_NORMAL);
 }

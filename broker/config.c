@@ -27,6 +27,7 @@ enum ctype {
     CT_MODE,    /* int, octal */
     CT_NUMBER,  /* size_t within min..max */
     CT_BYTES,   /* size_t within min..max, K/M/G suffixes */
+    CT_CHOICE,  /* int, the index of one of choices[] */
 };
 
 struct config_key {
@@ -37,7 +38,10 @@ struct config_key {
     bool live;        /* a SIGHUP applies it */
     const char *flag; /* --flag, or NULL */
     int short_flag;   /* -x, or 0 */
+    const char *const *choices; /* CT_CHOICE: the words, NULL-terminated */
 };
+
+static const char *const fsync_words[] = {"always", "everysec", "no", NULL};
 
 #define AT(field) offsetof(struct config, field)
 
@@ -63,6 +67,12 @@ static const struct config_key keys[] = {
      .min = 1, .max = (size_t)1 << 30, .live = true, .flag = "max-parked"},
     {.section = "limits", .name = "max_depth", .type = CT_NUMBER, .offset = AT(max_depth),
      .min = 2, .max = SM_MAX_DEPTH, .live = true, .flag = "max-depth"},
+    {.section = "persistence", .name = "state_dir", .type = CT_PATH, .offset = AT(state_dir),
+     .flag = "state-dir"},
+    {.section = "persistence", .name = "fsync", .type = CT_CHOICE, .offset = AT(fsync),
+     .flag = "fsync", .choices = fsync_words},
+    {.section = "persistence", .name = "compact_bytes", .type = CT_BYTES,
+     .offset = AT(compact_bytes), .min = 4096, .max = (size_t)1 << 40, .flag = "compact-bytes"},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -160,11 +170,23 @@ static int set_string(char **at, const char *v, char *why, size_t whylen)
     return 0;
 }
 
+/* choice_list() - "a, b or c" from @k's choices. */
+static const char *choice_list(const struct config_key *k, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; k->choices[i] && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i == 0 ? "" : !k->choices[i + 1] ? " or " : ", ",
+                                 k->choices[i]);
+    return buf;
+}
+
 /* set_value() - check @v for @k and store it in @c; on a bad value -1
  * with what was expected in @why. */
 static int set_value(struct config *c, const struct config_key *k, const char *v, char *why,
                      size_t whylen)
 {
+    char buf[128];
     void *at = field(c, k);
     size_t n;
     gid_t gid;
@@ -206,6 +228,13 @@ static int set_value(struct config *c, const struct config_key *k, const char *v
                        k->type == CT_BYTES ? " (K, M, G suffixes allowed)" : "");
         *(size_t *)at = n;
         return 0;
+    case CT_CHOICE:
+        for (int i = 0; k->choices[i]; i++)
+            if (!strcmp(v, k->choices[i])) {
+                *(int *)at = i;
+                return 0;
+            }
+        return say(why, whylen, "expected %s", choice_list(k, buf, sizeof(buf)));
     }
     return say(why, whylen, "unknown type");
 }
@@ -236,6 +265,8 @@ static const char *fmt_value(const struct config *c, const struct config_key *k,
     case CT_BYTES:
         snprintf(buf, len, "%zu", *(const size_t *)at);
         return buf;
+    case CT_CHOICE:
+        return k->choices[*(const int *)at];
     }
     return "?";
 }
@@ -250,6 +281,8 @@ void config_init(struct config *c)
         .max_message_bytes = (size_t)16 << 20,
         .max_parked = (size_t)1 << 20, /* as core_init() */
         .max_depth = SM_MAX_DEPTH,
+        .fsync = 1, /* everysec */
+        .compact_bytes = (size_t)64 << 20,
     };
 }
 
@@ -397,6 +430,11 @@ static void usage(FILE *out)
             "      --max-message-bytes N     largest request accepted (default 16M)\n"
             "      --max-parked N            parked requests in all (default 1048576)\n"
             "      --max-depth N             msgpack nesting in a request (default %d)\n"
+            "      --state-dir DIR           keep the objects' data there (journal and\n"
+            "                                snapshots); default: in memory only\n"
+            "      --fsync WHEN              always, everysec (default) or no\n"
+            "      --compact-bytes N         journal size that starts a new snapshot\n"
+            "                                (default 64M; also past twice the last one)\n"
             "  -V, --version                 print the version and exit\n"
             "  -h, --help                    print this help and exit\n"
             "\n"

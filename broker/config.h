@@ -12,6 +12,7 @@
  *            readonly_authkey_file, log_level (error|warn|info|debug)
  *   [ipc]    socket_mode (octal), socket_group (name or number)
  *   [limits] max_message_bytes (K/M/G suffixes), max_parked, max_depth
+ *   [persistence] state_dir, fsync (always|everysec|no), compact_bytes
  *
  * A key given twice keeps its last value (listen: every value).  A --listen
  * flag replaces every listen address of the file; other flags replace the
@@ -41,6 +42,9 @@ struct config {
     size_t max_message_bytes;
     size_t max_parked;
     size_t max_depth;
+    char *state_dir;             /* NULL: no persistence */
+    int fsync;                   /* enum persist_fsync */
+    size_t compact_bytes;        /* journal size that starts a snapshot */
 };
 
 /* The command line, kept so that a reload lays it over the file again. */

@@ -21,6 +21,8 @@
 struct object;
 struct session;
 struct waiter;
+struct dump;
+struct persist;
 
 struct event;
 
@@ -53,6 +55,7 @@ struct core {
     int64_t started_ms;        /* wall clock */
     struct limits limits;
     struct event_ring ring;    /* events.c */
+    struct persist *persist;   /* persist.c, or NULL: persistence is off */
     const uint8_t *key;        /* authkey (not owned) */
     size_t keylen;
     const uint8_t *rokey;      /* read-only authkey, or NULL (not owned) */
@@ -105,6 +108,8 @@ struct call {
     struct object *obj;        /* resolved handle when f->op->type != 0 */
     struct reply rep;          /* the handler packs result fields here */
     void *req;                 /* transport's request, for parking */
+    const void *raw;           /* the request's bytes, as journaled (persist.h) */
+    size_t rawlen;
 };
 
 /* Every handler: int op_<sym>(struct call *c), from ops.def.  Returns an
@@ -122,6 +127,14 @@ typedef int op_fn(struct call *c);
  */
 int dispatch(struct core *core, struct session *sess, const void *buf, size_t len,
              void *req, nng_msg **out);
+
+/**
+ * dispatch_replay() - run one journaled request (persist.c) for @sess: the
+ * frame at @buf, its handle replaced by the object named @name; timeouts
+ * become 0, so nothing parks; the reply is dropped.  Returns its status.
+ */
+int dispatch_replay(struct core *core, struct session *sess, const char *name, size_t nlen,
+                    const void *buf, size_t len);
 
 /* ---- objects ------------------------------------------------------------ */
 
@@ -144,6 +157,9 @@ struct obj_type {
     /* optional: type-specific figures for "info", packed as ONE map
      * (e.g. {"maxsize": 10, "unfinished": 3}) */
     void (*describe)(const struct object *o, msgpack_packer *pk);
+    /* optional: the requests that rebuild the contents of @o after its
+     * open, for a snapshot (persist.h dump_op()); none: nothing to keep */
+    void (*dump)(const struct object *o, struct dump *d);
 };
 
 struct object {
@@ -154,6 +170,8 @@ struct object {
     const struct obj_type *type;
     int64_t created_ms;
     bool temp;
+    uint8_t *opts;                /* the creation options as sent (a map), or NULL */
+    uint32_t opts_len;
     unsigned temp_refs;           /* sessions that opened a temp object */
     unsigned refs;                /* 1 while named, +1 per object using it */
     size_t nwaiters;              /* parked requests on this object */

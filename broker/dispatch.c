@@ -2,6 +2,7 @@
 #include "core.h"
 #include "events.h"
 #include "log.h"
+#include "persist.h"
 
 static op_fn *const handlers[SMOP_MAX] = {
 #define SM_OP(sym, code, ...) [code] = op_##sym,
@@ -33,7 +34,7 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
              nng_msg **out)
 {
     struct frame f;
-    struct call c = {.core = core, .sess = sess, .f = &f, .req = req};
+    struct call c = {.core = core, .sess = sess, .f = &f, .req = req, .raw = buf, .rawlen = len};
     *out = NULL;
     core->ops++;
     sess->ops++;
@@ -47,6 +48,8 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
         sess->auth_failures++;
         rc = SM_EAUTH;
     }
+    if (rc == SM_OK && core->persist)
+        rc = persist_call(&c); /* journaled before it changes anything */
     if (rc == SM_OK)
         rc = handlers[f.opcode](&c);
     events_note(&c, rc); /* watchers see what completed (events.h) */
@@ -62,5 +65,32 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
         *out = NULL;
         return SM_EAUTH;
     }
+    return rc;
+}
+
+int dispatch_replay(struct core *core, struct session *sess, const char *name, size_t nlen,
+                    const void *buf, size_t len)
+{
+    struct frame f;
+    struct call c = {.core = core, .sess = sess, .f = &f, .raw = buf, .rawlen = len};
+    int rc = frame_decode(buf, len, SM_MAX_DEPTH, &f);
+    if (rc)
+        return rc;
+    if (f.op->type) {
+        struct object *o = registry_lookup(core, name, nlen);
+        if (!o)
+            return SM_ENOENT;
+        f.handle = o->id;
+    }
+    for (unsigned i = 0; i < f.nargs; i++)
+        if (f.args[i].kind == 't')
+            f.args[i].i = 0; /* replay never parks: the journal says when it completed */
+    if ((rc = check(&c)) || (rc = reply_begin(&c.rep)))
+        return rc;
+    rc = handlers[f.opcode](&c);
+    if (rc == SM_PARKED)
+        nng_msg_free(c.rep.msg);
+    else
+        nng_msg_free(reply_finish(&c.rep, rc));
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "persist.h"
 #include "server.h"
 #include "wait.h"
 
@@ -30,6 +31,7 @@ struct broker {
     int64_t watchdog_ms, watchdog_due; /* watchdog_ms 0: not watched */
     int64_t status_due, status_at;
     uint64_t status_ops;
+    int64_t persist_due; /* next persist_tick() */
 };
 
 /* apply_limits() - the settings the core enforces; caller holds core->lock
@@ -104,7 +106,17 @@ static void run_loop(struct broker *b)
         int64_t next = wait_next_deadline(core);
         if (now >= b->status_due)
             status(b, now, st, sizeof(st));
+        int syncfd = -1;
+        if (now >= b->persist_due) {
+            syncfd = persist_tick(core);
+            b->persist_due = now + 1000;
+        }
         pthread_mutex_unlock(&core->lock);
+        if (syncfd >= 0) { /* everysec: the disk catches up outside the core lock */
+            if (fdatasync(syncfd))
+                log_err("SM-PERSIST-EIO", "fdatasync of the journal: %s", strerror(errno));
+            close(syncfd);
+        }
         if (b->watchdog_ms && now >= b->watchdog_due) {
             notify_watchdog();
             b->watchdog_due = now + b->watchdog_ms;
@@ -206,6 +218,9 @@ static int start(struct broker *b)
     if (load_keys(b) || prepare_ipc(b))
         return 1;
     apply_limits(b);
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
+    if (b->cfg.state_dir && persist_open(&b->core, b->cfg.state_dir, b->cfg.fsync, b->cfg.compact_bytes))
+        return 1;
     struct server_opts so = {.urls = (const char *const *)b->cfg.listen,
                              .nurls = b->cfg.nlisten,
                              .max_message_bytes = b->cfg.max_message_bytes,
@@ -245,6 +260,7 @@ int main(int argc, char **argv)
         run_loop(&b);
     if (b.srv)
         server_close(b.srv);
+    persist_close(&b.core);
     core_deinit(&b.core);
     free_keys(&b);
     config_free(&b.cfg);

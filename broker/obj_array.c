@@ -21,6 +21,7 @@
 #include "core.h"
 #include "opts.h"
 #include "slice.h"
+#include "persist.h"
 
 /* An element type: a typecode and the C type behind it. */
 struct elem_type {
@@ -287,6 +288,19 @@ static void array_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "length", a->len);
 }
 
+/* array_dump() - one setslice of every element. */
+static void array_dump(const struct object *o, struct dump *d)
+{
+    const struct array *a = (const struct array *)o;
+    msgpack_packer *pk = dump_op(d, SMOP_array_setslice, 4);
+    for (int k = 0; k < 3; k++)
+        msgpack_pack_nil(pk);
+    msgpack_pack_array(pk, (uint32_t)a->len);
+    for (size_t i = 0; i < a->len; i++)
+        elem_pack(pk, a, i);
+    dump_end(d);
+}
+
 const struct obj_type obj_array_type = {
     .code = SM_T_ARRAY,
     .name = "array",
@@ -294,6 +308,7 @@ const struct obj_type obj_array_type = {
     .destroy = array_destroy,
     .size = array_size,
     .describe = array_describe,
+    .dump = array_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

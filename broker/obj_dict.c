@@ -28,6 +28,7 @@ static unsigned dict_hash(const void *key, size_t len);
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
+#include "persist.h"
 
 struct entry {
     UT_hash_handle hh; /* key: the bytes of @key */
@@ -197,6 +198,17 @@ static void dict_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "len", dict_size(o));
 }
 
+/* dict_dump() - a set of each entry, in insertion order. */
+static void dict_dump(const struct object *o, struct dump *d)
+{
+    for (const struct entry *e = ((const struct dict *)o)->entries; e; e = e->hh.next) {
+        msgpack_packer *pk = dump_op(d, SMOP_dict_set, 2);
+        blob_pack(pk, e->key);
+        blob_pack(pk, e->val);
+        dump_end(d);
+    }
+}
+
 const struct obj_type obj_dict_type = {
     .code = SM_T_DICT,
     .name = "dict",
@@ -204,6 +216,7 @@ const struct obj_type obj_dict_type = {
     .destroy = dict_destroy,
     .size = dict_size,
     .describe = dict_describe,
+    .dump = dict_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "opts.h"
 #include "wait.h"
+#include "persist.h"
 
 struct obj_event {
     struct object base;
@@ -55,6 +56,15 @@ static void event_describe(const struct object *o, msgpack_packer *pk)
     admin_bool(pk, "set", E(o)->flag);
 }
 
+/* event_dump() - a set when the flag is set. */
+static void event_dump(const struct object *o, struct dump *d)
+{
+    if (!E(o)->flag)
+        return;
+    dump_op(d, SMOP_event_set, 0);
+    dump_end(d);
+}
+
 const struct obj_type obj_event_type = {
     .code = SM_T_EVENT,
     .name = "event",
@@ -62,6 +72,7 @@ const struct obj_type obj_event_type = {
     .destroy = event_destroy,
     .size = event_size,
     .describe = event_describe,
+    .dump = event_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "core.h"
 #include "opts.h"
 #include "slice.h"
+#include "persist.h"
 
 struct list {
     struct object base; /* first: a struct object * is a struct list * */
@@ -225,6 +226,16 @@ static void list_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "len", list_size(o));
 }
 
+/* list_dump() - an append of each item. */
+static void list_dump(const struct object *o, struct dump *d)
+{
+    const struct list *l = (const struct list *)o;
+    for (size_t i = 0; i < l->len; i++) {
+        blob_pack(dump_op(d, SMOP_list_append, 1), l->items[i]);
+        dump_end(d);
+    }
+}
+
 const struct obj_type obj_list_type = {
     .code = SM_T_LIST,
     .name = "list",
@@ -232,6 +243,7 @@ const struct obj_type obj_list_type = {
     .destroy = list_destroy,
     .size = list_size,
     .describe = list_describe,
+    .dump = list_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

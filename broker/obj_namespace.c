@@ -20,6 +20,7 @@
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
+#include "persist.h"
 
 #define ATTR_NAME_MAX 255
 
@@ -93,6 +94,17 @@ static void ns_describe(const struct object *o, msgpack_packer *pk)
         msgpack_pack_str_with_body(pk, a->name, a->len);
 }
 
+/* ns_dump() - a set of each attribute. */
+static void ns_dump(const struct object *o, struct dump *d)
+{
+    for (const struct attr *a = ((const struct ns *)o)->attrs; a; a = a->hh.next) {
+        msgpack_packer *pk = dump_op(d, SMOP_namespace_set, 2);
+        msgpack_pack_str_with_body(pk, a->name, a->len);
+        blob_pack(pk, a->val);
+        dump_end(d);
+    }
+}
+
 const struct obj_type obj_namespace_type = {
     .code = SM_T_NAMESPACE,
     .name = "namespace",
@@ -100,6 +112,7 @@ const struct obj_type obj_namespace_type = {
     .destroy = ns_destroy,
     .size = ns_size,
     .describe = ns_describe,
+    .dump = ns_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "core.h"
 #include "opts.h"
 #include "wait.h"
+#include "persist.h"
 
 /* One value in a FIFO. */
 struct item {
@@ -116,6 +117,19 @@ static void pipe_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "queued1", p->ends[1].n);
 }
 
+/* pipe_dump() - a send of each value waiting at an end, from the other end. */
+static void pipe_dump(const struct object *o, struct dump *d)
+{
+    const struct pipe *p = (const struct pipe *)o;
+    for (unsigned k = 0; k < 2; k++)
+        for (const struct item *it = p->ends[k].head; it; it = it->next) {
+            msgpack_packer *pk = dump_op(d, SMOP_pipe_send, 2);
+            msgpack_pack_unsigned_int(pk, 1 - k);
+            blob_pack(pk, it->val);
+            dump_end(d);
+        }
+}
+
 const struct obj_type obj_pipe_type = {
     .code = SM_T_PIPE,
     .name = "pipe",
@@ -123,6 +137,7 @@ const struct obj_type obj_pipe_type = {
     .destroy = pipe_destroy,
     .size = pipe_size,
     .describe = pipe_describe,
+    .dump = pipe_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

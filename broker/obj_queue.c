@@ -22,6 +22,7 @@
 #include "core.h"
 #include "opts.h"
 #include "wait.h"
+#include "persist.h"
 
 #define RING_MIN 8
 
@@ -200,6 +201,19 @@ static void queue_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "joiners", admin_count(q->joiners));
 }
 
+/* queue_dump() - a put of each item, oldest first.  Items taken but not
+ * yet task_done() are not kept: the sessions that took them are gone. */
+static void queue_dump(const struct object *o, struct dump *d)
+{
+    const struct queue *q = (const struct queue *)o;
+    for (size_t i = 0; i < q->len; i++) {
+        msgpack_packer *pk = dump_op(d, SMOP_queue_put, 2);
+        blob_pack(pk, q->ring[(q->head + i) % q->cap]);
+        msgpack_pack_int(pk, 0);
+        dump_end(d);
+    }
+}
+
 const struct obj_type obj_queue_type = {
     .code = SM_T_QUEUE,
     .name = "queue",
@@ -207,6 +221,7 @@ const struct obj_type obj_queue_type = {
     .destroy = queue_destroy,
     .size = queue_size,
     .describe = queue_describe,
+    .dump = queue_dump,
 };
 
 /* ---- commands ----------------------------------------------------------- */

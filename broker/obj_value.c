@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "core.h"
 #include "opts.h"
+#include "persist.h"
 
 struct value {
     struct object base; /* first: a struct object * is a struct value * */
@@ -78,6 +79,13 @@ static void value_describe(const struct object *o, msgpack_packer *pk)
     msgpack_pack_map(pk, 0);
 }
 
+/* value_dump() - a set of the value. */
+static void value_dump(const struct object *o, struct dump *d)
+{
+    blob_pack(dump_op(d, SMOP_value_set, 1), ((const struct value *)o)->val);
+    dump_end(d);
+}
+
 const struct obj_type obj_value_type = {
     .code = SM_T_VALUE,
     .name = "value",
@@ -85,6 +93,7 @@ const struct obj_type obj_value_type = {
     .destroy = value_destroy,
     .size = value_size,
     .describe = value_describe,
+    .dump = value_dump,
 };
 
 /* ---- numbers (incr) ----------------------------------------------------- */

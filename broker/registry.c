@@ -53,6 +53,8 @@ void obj_unref(struct core *core, struct object *o)
         return;
     free(o->name);
     o->name = NULL;
+    free(o->opts);
+    o->opts = NULL;
     o->type->destroy(core, o);
 }
 
@@ -75,18 +77,26 @@ static bool name_ok(const uint8_t *s, size_t len)
     return true;
 }
 
-/* create() - a new object of @type named by @name, registered. */
+/* create() - a new object of @type named by @name, registered; its options
+ * are kept as sent, for snapshots (persist.c). */
 static int create(struct core *core, const struct obj_type *type, const struct arg *name,
                   const struct arg *opts, struct object **out)
 {
     struct object *o;
-    int rc = type->create(core, opts, &o);
-    if (rc)
+    char *dup = strndup((const char *)name->raw, name->len);
+    uint8_t *kept = opts ? malloc(opts->len) : NULL;
+    int rc = !dup || (opts && !kept) ? SM_ENOMEM : type->create(core, opts, &o);
+    if (rc) {
+        free(dup);
+        free(kept);
         return rc;
-    if (!(o->name = strndup((const char *)name->raw, name->len))) {
-        type->destroy(core, o);
-        return SM_ENOMEM;
     }
+    if (opts) {
+        memcpy(kept, opts->raw, opts->len);
+        o->opts_len = (uint32_t)opts->len;
+    }
+    o->name = dup;
+    o->opts = kept;
     o->type = type;
     o->refs = 1;
     o->id = core->next_id++;

@@ -1,5 +1,6 @@
 /* wait.c - parking, waking, deadlines and cancellation of blocking requests. */
 #include "wait.h"
+#include "persist.h"
 
 #include <stdlib.h>
 #include <utlist.h>
@@ -95,9 +96,11 @@ struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **
     w->timeout_status = timeout_status;
     w->wake_status = SM_OK;
     w->deadline = -1;
+    w->jrec = core->persist ? persist_park(c) : NULL;
     if (timeout_ms >= 0) {
         w->deadline = now_ms() + timeout_ms;
         if (heap_push(core, w)) {
+            free(w->jrec);
             free(w);
             return NULL;
         }
@@ -160,6 +163,10 @@ void wait_done(struct waiter *w, int status)
         reply_begin(&w->rep); /* on ENOMEM the transport gets NULL: no reply */
     if (w->data && w->free_data)
         w->free_data(w->data);
+    if (status == SM_OK && w->jrec)
+        persist_done(core, w->jrec); /* before the reply: it took effect now */
+    else
+        free(w->jrec);
     nng_msg *msg = reply_finish(&w->rep, status);
     if (core->send_reply)
         core->send_reply(w->req, msg, core->hook_arg);

@@ -33,6 +33,9 @@ struct waiter {
      * unless the handler took it first (then it sets data to NULL) */
     void *data;
     void (*free_data)(void *data);
+    /* its journal record when persistence is on (persist_park()), written
+     * when it completes with SM_OK */
+    void *jrec;
     /* optional: called at the deadline instead of replying timeout_status
      * (e.g. a barrier breaks); must complete or re-park the waiter */
     void (*on_timeout)(struct waiter *w);

@@ -410,6 +410,20 @@ START_TEST(test_torn_tail)
 }
 END_TEST
 
+/* everysec and no write each record before handling the request: a killed
+ * broker loses nothing acknowledged in any mode */
+START_TEST(test_fsync_modes)
+{
+    static const char *const modes[] = {"everysec", "no"};
+    snprintf(fsync_mode, sizeof(fsync_mode), "%s", modes[_i]);
+    restart(SIGTERM);
+    set_keys("d", 0, 50);
+    restart(SIGKILL);
+    ck_assert_uint_eq(dict_count("d"), 50);
+    snprintf(fsync_mode, sizeof(fsync_mode), "always");
+}
+END_TEST
+
 /* ---- write errors ----------------------------------------------------------------- */
 
 START_TEST(test_write_error)
@@ -589,6 +603,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_snapshot_then_journal);
     tcase_add_test(tc, test_parked_requests);
     tcase_add_test(tc, test_torn_tail);
+    tcase_add_loop_test(tc, test_fsync_modes, 0, 2);
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_compaction);
     tcase_add_test(tc, test_directory_in_use);

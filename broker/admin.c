@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "persist.h"
 #include "blob.h"
 #include "core.h"
 #include "wait.h"
@@ -171,6 +172,24 @@ int op_sessions(struct call *c)
 
 /* ---- stats -------------------------------------------------------------- */
 
+/* pack_persistence() - "persistence": {journal_bytes, snapshot_bytes,
+ * failing}, or nil when it is off. */
+static void pack_persistence(msgpack_packer *pk, const struct core *core)
+{
+    uint64_t jbytes, sbytes;
+    bool failing;
+    admin_key(pk, "persistence");
+    if (!core->persist) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    persist_figures(core, &jbytes, &sbytes, &failing);
+    msgpack_pack_map(pk, 3);
+    admin_uint(pk, "journal_bytes", jbytes);
+    admin_uint(pk, "snapshot_bytes", sbytes);
+    admin_bool(pk, "failing", failing);
+}
+
 int op_stats(struct call *c)
 {
     struct core *core = c->core;
@@ -186,7 +205,7 @@ int op_stats(struct call *c)
     up_ms = up_ms > 0 ? up_ms : 0;
 
     msgpack_packer *pk = sink_init(&s);
-    msgpack_pack_map(pk, 10);
+    msgpack_pack_map(pk, 11);
     admin_int(pk, "started_ms", core->started_ms);
     admin_uint(pk, "uptime_s", (uint64_t)up_ms / 1000);
     admin_uint(pk, "objects", HASH_CNT(hh, core->by_name));
@@ -203,5 +222,6 @@ int op_stats(struct call *c)
     admin_uint(pk, "parked", core->nparked);
     admin_uint(pk, "bytes_stored", blob_bytes_stored());
     admin_uint(pk, "max_parked", core->limits.max_parked);
+    pack_persistence(pk, core);
     return sink_reply(&s, c);
 }

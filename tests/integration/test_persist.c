@@ -70,6 +70,29 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
+/* stats_has() - the "stats" reply holds these bytes. */
+static bool stats_has(const void *needle, size_t len)
+{
+    struct raw_conn r;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    nng_msg *m;
+    raw_admin(&broker, &r);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_unsigned_int(&pk, SMOP_stats);
+    ck_assert_int_eq(raw_request(&r, &sb, &m), SM_OK);
+    bool found = memmem(nng_msg_body(m), nng_msg_len(m), needle, len) != NULL;
+    nng_msg_free(m);
+    msgpack_sbuffer_destroy(&sb);
+    raw_close(&r);
+    return found;
+}
+
+/* The stats figure "failing" with its value, as msgpack. */
+#define FAILING(v) "\xa7" "failing" v, 9
+
 /* ---- small readers -------------------------------------------------------- */
 
 /* COPY_REPR() - the repr of a whole dict or list: open @name as type T,
@@ -460,10 +483,12 @@ START_TEST(test_write_error)
     sm_val_free(&v);
     ck_sm(sm_ping(cli, NULL), SM_OK);
     ck_assert(broker_log_contains(&broker, "SM-PERSIST-EIO"));
+    ck_assert(stats_has(FAILING("\xc3")));
     sm_dict_close(d);
     /* without the limit, every acknowledged write is there */
     restart(SIGKILL);
     ck_assert_uint_eq(dict_count("d"), (size_t)acked);
+    ck_assert(stats_has(FAILING("\xc2")));
 }
 END_TEST
 

@@ -198,14 +198,21 @@ static void dict_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "len", dict_size(o));
 }
 
-/* dict_dump() - a set of each entry, in insertion order. */
+/* dict_dump() - updates of up to DUMP_CHUNK entries each, in insertion
+ * order: one record per entry would make loading a large dict slow. */
 static void dict_dump(const struct object *o, struct dump *d)
 {
-    for (const struct entry *e = ((const struct dict *)o)->entries; e; e = e->hh.next) {
-        msgpack_packer *pk = dump_op(d, SMOP_dict_set, 2);
-        blob_pack(pk, e->key);
-        blob_pack(pk, e->val);
+    const struct entry *e = ((const struct dict *)o)->entries;
+    for (size_t left = dict_size(o); left > 0;) {
+        uint32_t n = left < DUMP_CHUNK ? (uint32_t)left : DUMP_CHUNK;
+        msgpack_packer *pk = dump_op(d, SMOP_dict_update, 1);
+        msgpack_pack_map(pk, n);
+        for (uint32_t i = 0; i < n; i++, e = e->hh.next) {
+            blob_pack(pk, e->key);
+            blob_pack(pk, e->val);
+        }
         dump_end(d);
+        left -= n;
     }
 }
 

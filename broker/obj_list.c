@@ -226,12 +226,16 @@ static void list_describe(const struct object *o, msgpack_packer *pk)
     admin_uint(pk, "len", list_size(o));
 }
 
-/* list_dump() - an append of each item. */
+/* list_dump() - extends of up to DUMP_CHUNK items each. */
 static void list_dump(const struct object *o, struct dump *d)
 {
     const struct list *l = (const struct list *)o;
-    for (size_t i = 0; i < l->len; i++) {
-        blob_pack(dump_op(d, SMOP_list_append, 1), l->items[i]);
+    for (size_t i = 0; i < l->len;) {
+        uint32_t n = l->len - i < DUMP_CHUNK ? (uint32_t)(l->len - i) : DUMP_CHUNK;
+        msgpack_packer *pk = dump_op(d, SMOP_list_extend, 1);
+        msgpack_pack_array(pk, n);
+        for (uint32_t k = 0; k < n; k++)
+            blob_pack(pk, l->items[i++]);
         dump_end(d);
     }
 }

@@ -90,6 +90,10 @@ void persist_figures(const struct core *core, uint64_t *journal_bytes, uint64_t 
 
 /* ---- for each type's dump() ---------------------------------------------- */
 
+/* Items per record for types that can load many at once (dict.update,
+ * list.extend): loading is per record, so fewer records load faster. */
+#define DUMP_CHUNK 1024
+
 /* The snapshot being written; one object at a time. */
 struct dump;
 

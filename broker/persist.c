@@ -1,6 +1,7 @@
 /* persist.c - the journal and the snapshots (persist.h). */
 #include "persist.h"
 
+#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -432,6 +433,30 @@ static uint64_t load_file(struct core *core, struct session *s, struct persist *
     return be64toh(gen);
 }
 
+/* sweep() - files a crash in the middle of a snapshot left behind: a
+ * snapshot.tmp, and journals of other generations than @p's. */
+static void sweep(struct persist *p)
+{
+    char keep[64];
+    int fd = dup(p->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    journal_name(keep, sizeof(keep), p->gen);
+    while ((e = readdir(d)))
+        if ((!strncmp(e->d_name, "journal.", 8) && strcmp(e->d_name, keep)) ||
+            !strcmp(e->d_name, "snapshot.tmp")) {
+            log_info("SM-PERSIST-SWEEP", "removing %s/%s, left by an interrupted snapshot",
+                     p->dir, e->d_name);
+            unlinkat(p->dirfd, e->d_name, 0);
+        }
+    closedir(d);
+}
+
 /* load() - the snapshot, then its journal, into @core; opens the journal
  * for appending.  0 or -1 (logged). */
 static int load(struct core *core, struct persist *p)
@@ -479,6 +504,7 @@ static int load(struct core *core, struct persist *p)
         log_err("SM-PERSIST", "cannot open %s/%s: %s", p->dir, jname, strerror(errno));
         return -1;
     }
+    sweep(p);
     log_info("SM-PERSIST-LOAD", "loaded %u objects from %s (%" PRIu64 " snapshot records, %" PRIu64
              " journal records)", HASH_CNT(hh_id, core->by_id), p->dir, nsnap, njrnl);
     return 0;

@@ -4,10 +4,20 @@
  *
  * Handlers run under the core lock, and so does every blob_new()/blob_free();
  * the byte count below is not atomic.
+ *
+ * The memory limit (--max-memory, like Redis' maxmemory with noeviction) is
+ * kept here, where stored values are allocated: every blob counts its bytes
+ * plus BLOB_OVERHEAD (its header, the allocator's and the slot of the dict,
+ * list, queue or pipe that holds it), other long-lived allocations (an
+ * object, an array's elements) reserve their size with blob_reserve().  A
+ * blob_new() or blob_reserve() that would pass the limit fails, so the write
+ * that wanted it gets SM_ENOMEM; reads and deletes never allocate here and
+ * keep working.
  */
 #ifndef SM_BROKER_BLOB_H
 #define SM_BROKER_BLOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +29,29 @@ struct blob {
     uint8_t data[];
 };
 
+/* Bytes a blob costs beyond its value (estimate). */
+#define BLOB_OVERHEAD 48
+
+/* Bytes an object costs beyond its name and contents (estimate: the object,
+ * its type's struct, two hash handles). */
+#define BLOB_OBJECT_OVERHEAD 256
+
+/* blob_set_limit() - the most bytes blob_bytes_used() may reach; 0: none. */
+void blob_set_limit(size_t max);
+
+/* blob_reserve() - count @n more bytes as used; false (nothing counted) if
+ * that would pass the limit.  Give them back with blob_release(). */
+bool blob_reserve(size_t n);
+void blob_release(size_t n);
+
+/* blob_bytes_used() - what the limit is checked against: blobs with their
+ * overhead, plus every reservation. */
+size_t blob_bytes_used(void);
+
 /**
  * blob_new() - copy @len bytes at @p into a new blob.  Returns NULL when
- * memory runs out or @len does not fit in 32 bits.  Free with blob_free().
+ * memory runs out, the memory limit would be passed, or @len does not fit
+ * in 32 bits.  Free with blob_free().
  */
 struct blob *blob_new(const void *p, size_t len);
 

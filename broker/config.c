@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ enum ctype {
     CT_NUMBER,  /* size_t within min..max */
     CT_BYTES,   /* size_t within min..max, K/M/G suffixes */
     CT_CHOICE,  /* int, the index of one of choices[] */
+    CT_UIDS,    /* char *, users (names or numbers), comma-separated */
 };
 
 struct config_key {
@@ -73,6 +75,26 @@ static const struct config_key keys[] = {
      .flag = "fsync", .choices = fsync_words},
     {.section = "persistence", .name = "compact_bytes", .type = CT_BYTES,
      .offset = AT(compact_bytes), .min = 4096, .max = (size_t)1 << 40, .flag = "compact-bytes"},
+    {.section = "limits", .name = "max_objects", .type = CT_NUMBER, .offset = AT(max_objects),
+     .min = 1, .max = (size_t)1 << 40, .live = true, .flag = "max-objects"},
+    {.section = "limits", .name = "max_memory", .type = CT_BYTES, .offset = AT(max_memory),
+     .min = 65536, .max = (size_t)1 << 50, .live = true, .flag = "max-memory"},
+    {.section = "limits", .name = "max_name_bytes", .type = CT_NUMBER,
+     .offset = AT(max_name_bytes), .min = 1, .max = SM_NAME_MAX, .live = true,
+     .flag = "max-name-bytes"},
+    {.section = "limits", .name = "max_sessions", .type = CT_NUMBER, .offset = AT(max_sessions),
+     .min = 1, .max = (size_t)1 << 24, .live = true, .flag = "max-sessions"},
+    {.section = "limits", .name = "max_parked_per_session", .type = CT_NUMBER,
+     .offset = AT(max_parked_per_session), .min = 1, .max = (size_t)1 << 30, .live = true,
+     .flag = "max-parked-per-session"},
+    {.section = "ipc", .name = "allow_uids", .type = CT_UIDS, .offset = AT(allow_uids),
+     .flag = "allow-uids"},
+    {.section = "tls", .name = "cert_file", .type = CT_PATH, .offset = AT(tls_cert),
+     .flag = "tls-cert"},
+    {.section = "tls", .name = "key_file", .type = CT_PATH, .offset = AT(tls_key),
+     .flag = "tls-key"},
+    {.section = "tls", .name = "ca_file", .type = CT_PATH, .offset = AT(tls_ca),
+     .flag = "tls-ca"},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -109,6 +131,31 @@ static int say(char *why, size_t whylen, const char *fmt, ...)
     vsnprintf(why, whylen, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+int config_uids(const char *list, uid_t *out, size_t max)
+{
+    char buf[4096], *save = NULL, pw_buf[4096];
+    int n = 0;
+    if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+        return -1;
+    for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        char *end;
+        struct passwd pw, *res = NULL;
+        uid_t uid;
+        errno = 0;
+        unsigned long v = strtoul(t, &end, 10);
+        if (*t >= '0' && *t <= '9' && !*end && !errno && v < (uid_t)-1)
+            uid = (uid_t)v;
+        else if (getpwnam_r(t, &pw, pw_buf, sizeof(pw_buf), &res) == 0 && res)
+            uid = res->pw_uid;
+        else
+            return -1;
+        if ((size_t)n < max)
+            out[n] = uid;
+        n++;
+    }
+    return n ? n : -1;
 }
 
 int config_group(const char *name, gid_t *gid)
@@ -209,6 +256,10 @@ static int set_value(struct config *c, const struct config_key *k, const char *v
         return set_string(at, v, why, whylen);
     case CT_PATH:
         return set_string(at, v, why, whylen);
+    case CT_UIDS:
+        if (config_uids(v, NULL, 0) < 0)
+            return say(why, whylen, "expected user names or numbers separated by commas");
+        return set_string(at, v, why, whylen);
     case CT_LEVEL:
         if ((*(int *)at = log_parse_level(v)) < 0)
             return say(why, whylen, "expected error, warn, info or debug");
@@ -254,6 +305,7 @@ static const char *fmt_value(const struct config *c, const struct config_key *k,
         return buf;
     case CT_PATH:
     case CT_GROUP:
+    case CT_UIDS:
         s = *(char *const *)at;
         return s ? s : "(none)";
     case CT_LEVEL:
@@ -283,6 +335,11 @@ void config_init(struct config *c)
         .max_depth = SM_MAX_DEPTH,
         .fsync = 1, /* everysec */
         .compact_bytes = (size_t)64 << 20,
+        .max_objects = (size_t)1 << 20,
+        .max_memory = (size_t)1 << 30,
+        .max_name_bytes = SM_NAME_MAX,
+        .max_sessions = 4096,
+        .max_parked_per_session = 65536,
     };
 }
 
@@ -291,7 +348,7 @@ void config_free(struct config *c)
     for (size_t i = 0; i < c->nlisten; i++)
         free(c->listen[i]);
     for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].type == CT_PATH || keys[i].type == CT_GROUP)
+        if (keys[i].type == CT_PATH || keys[i].type == CT_GROUP || keys[i].type == CT_UIDS)
             free(*(char **)field(c, &keys[i]));
     free(c->file);
     config_init(c);
@@ -435,6 +492,17 @@ static void usage(FILE *out)
             "      --fsync WHEN              always, everysec (default) or no\n"
             "      --compact-bytes N         journal size that starts a new snapshot\n"
             "                                (default 64M; also past twice the last one)\n"
+            "      --max-objects N           named objects (default 1048576)\n"
+            "      --max-memory N            bytes stored, overheads counted (default 1G)\n"
+            "      --max-name-bytes N        longest object name (default 255)\n"
+            "      --max-sessions N          connections at once (default 4096)\n"
+            "      --max-parked-per-session N\n"
+            "                                parked requests of one client (default 65536)\n"
+            "      --allow-uids LIST         ipc peers allowed: user names or uids, commas\n"
+            "      --tls-cert PATH           certificate (PEM) for tls+tcp:// listeners\n"
+            "      --tls-key PATH            its private key (PEM)\n"
+            "      --tls-ca PATH             CA (PEM) that client certificates must chain to;\n"
+            "                                set: tls+tcp:// clients need a certificate\n"
             "  -V, --version                 print the version and exit\n"
             "  -h, --help                    print this help and exit\n"
             "\n"

@@ -10,9 +10,13 @@
  *
  *   [broker] listen (repeatable: each line adds an address), authkey_file,
  *            readonly_authkey_file, log_level (error|warn|info|debug)
- *   [ipc]    socket_mode (octal), socket_group (name or number)
- *   [limits] max_message_bytes (K/M/G suffixes), max_parked, max_depth
+ *   [ipc]    socket_mode (octal), socket_group (name or number), allow_uids
+ *            (user names or numbers, comma-separated)
+ *   [limits] max_message_bytes, max_memory (K/M/G suffixes), max_parked,
+ *            max_parked_per_session, max_depth, max_objects, max_name_bytes,
+ *            max_sessions
  *   [persistence] state_dir, fsync (always|everysec|no), compact_bytes
+ *   [tls]    cert_file, key_file, ca_file
  *
  * A key given twice keeps its last value (listen: every value).  A --listen
  * flag replaces every listen address of the file; other flags replace the
@@ -45,6 +49,14 @@ struct config {
     char *state_dir;             /* NULL: no persistence */
     int fsync;                   /* enum persist_fsync */
     size_t compact_bytes;        /* journal size that starts a snapshot */
+    size_t max_objects;           /* named objects: SM_ELIMIT past it */
+    size_t max_memory;            /* bytes stored (blob.h): SM_ENOMEM past it */
+    size_t max_name_bytes;        /* object names: 1..this many bytes */
+    size_t max_sessions;          /* connections: more are closed at once */
+    size_t max_parked_per_session;/* SM_ELIMIT past it */
+    char *allow_uids;             /* NULL: any peer uid; else "0,1000,alice" */
+    char *tls_cert, *tls_key;     /* tls+tcp:// listeners' certificate (PEM) */
+    char *tls_ca;                 /* NULL: no client certificates asked */
 };
 
 /* The command line, kept so that a reload lays it over the file again. */
@@ -88,7 +100,7 @@ void config_free(struct config *c);
 
 /**
  * config_reload() - config_load() again (SIGHUP).  Values that can change
- * live (log_level, max_parked, max_depth) are copied into @cur and logged;
+ * live (log_level and every [limits] key but max_message_bytes) are copied into @cur and logged;
  * changed ones that need a restart are logged (SM-RELOAD) and left alone.
  * Returns 0, or -1 with the reason in @why and @cur untouched.
  */
@@ -96,5 +108,13 @@ int config_reload(struct config *cur, const struct config_flags *f, char *why, s
 
 /* config_group() - the gid of a group name or number; -1 if there is none. */
 int config_group(const char *name, gid_t *gid);
+
+/**
+ * config_uids() - parse @list ("0,1000,alice": user names or numbers,
+ * separated by commas or blanks) into up to @max uids at @out (may be NULL
+ * with @max 0).  Returns how many the list holds (may exceed @max), or -1
+ * for an empty list or an unknown user.
+ */
+int config_uids(const char *list, uid_t *out, size_t max);
 
 #endif

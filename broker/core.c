@@ -17,6 +17,11 @@ void core_init(struct core *core)
     core->limits.max_depth = SM_MAX_DEPTH;
     core->limits.max_parked = 1u << 20;
     core->limits.max_auth_failures = 3;
+    core->limits.max_objects = (size_t)1 << 20;
+    core->limits.max_name = SM_NAME_MAX;
+    core->limits.max_sessions = 4096;
+    core->limits.max_parked_session = 65536;
+    core->limits.max_message_bytes = (size_t)16 << 20;
     core->ring.cap = EVENTS_CAP;
 }
 

@@ -39,6 +39,11 @@ struct limits {
     unsigned max_depth;        /* msgpack nesting in a frame */
     size_t max_parked;         /* parked requests in all */
     unsigned max_auth_failures;/* then the pipe is closed */
+    size_t max_objects;        /* named objects: SM_ELIMIT past it */
+    size_t max_name;           /* bytes in an object name (<= SM_NAME_MAX) */
+    size_t max_sessions;       /* pipes beyond it are closed as they come */
+    size_t max_parked_session; /* parked requests of one session: SM_ELIMIT */
+    size_t max_message_bytes;  /* larger requests get SM_ETOOBIG (server.c) */
 };
 
 struct core {
@@ -56,6 +61,8 @@ struct core {
     struct limits limits;
     struct event_ring ring;    /* events.c */
     struct persist *persist;   /* persist.c, or NULL: persistence is off */
+    unsigned auth_fail_streak; /* failed auths with < 10 s between them (session.c) */
+    int64_t auth_fail_last_ms;
     const uint8_t *key;        /* authkey (not owned) */
     size_t keylen;
     const uint8_t *rokey;      /* read-only authkey, or NULL (not owned) */
@@ -226,6 +233,7 @@ struct session {
     bool ending;                  /* session_end() under way */
     bool gone;                    /* its pipe is closed; session_end() follows */
     unsigned auth_failures;
+    size_t nparked;               /* its parked requests (limits.max_parked_session) */
     uint8_t nonce[SM_NONCE_LEN];  /* broker's challenge */
     int pid, uid, gid;            /* -1 when not over ipc */
     char peer[64];                /* remote address over tcp, "" over ipc */
@@ -234,6 +242,7 @@ struct session {
     struct hold *holds;
     struct tempref *temps;
     struct waiter *waiters;       /* its parked requests (list on snext) */
+    struct waiter *auth_delayed;  /* failed auth replies held back (session.c) */
 };
 
 /* session_new() - a session for a new pipe; NULL on ENOMEM. */

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "log.h"
 #include "op.h"
+#include "tls.h"
 
 #define PROBE_EVERY_MS 2000 /* between two probes */
 #define PROBE_WAIT_MS 3000  /* for the reply before the listener counts as stuck */
@@ -40,10 +41,16 @@ static const uint8_t probe_out[] = {
 
 /* One setting for every listener of the broker (see listener_set_ipc_group()). */
 static gid_t ipc_gid = (gid_t)-1;
+static nng_tls_config *tls_cfg;
 
 void listener_set_ipc_group(gid_t gid)
 {
     ipc_gid = gid;
+}
+
+void listener_set_tls(nng_tls_config *cfg)
+{
+    tls_cfg = cfg;
 }
 
 struct listener {
@@ -90,6 +97,12 @@ static int bind_url(struct listener *l, const char *url, char *why, size_t whyle
         return fail(why, whylen, "cannot listen on", url, rv);
     if (l->path && (rv = nng_listener_set_int(nl, NNG_OPT_IPC_PERMISSIONS, l->ipc_mode)))
         return fail(why, whylen, "cannot set permissions on", url, rv);
+    if (tls_url(url) && !tls_cfg) {
+        snprintf(why, whylen, "%s needs a certificate and key (--tls-cert, --tls-key)", url);
+        return SM_EINVAL;
+    }
+    if (tls_url(url) && (rv = nng_listener_set_ptr(nl, NNG_OPT_TLS_CONFIG, tls_cfg)))
+        return fail(why, whylen, "cannot set up TLS on", url, rv);
     if ((rv = nng_listener_set_size(nl, NNG_OPT_RECVMAXSZ, l->max_message_bytes)))
         return fail(why, whylen, "cannot set message limit on", url, rv);
     if ((rv = nng_listener_start(nl, 0)))

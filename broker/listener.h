@@ -16,6 +16,7 @@
 #define SM_BROKER_LISTENER_H
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,8 +25,8 @@
 struct listener;
 
 /**
- * listener_start() - listen on @url (ipc:// with socket mode @ipc_mode, or
- * tcp://) accepting messages up to @max_message_bytes.  Refuses an ipc path
+ * listener_start() - listen on @url (ipc:// with socket mode @ipc_mode,
+ * tcp:// or tls+tcp://) accepting messages up to @max_message_bytes.  Refuses an ipc path
  * where another broker answers.  On failure returns an SM_E* code with a
  * one-line reason in @why.
  */
@@ -38,6 +39,14 @@ int listener_start(struct listener **out, nng_socket sock, const char *url, int 
  * broker's own.  Call before the listeners start.
  */
 void listener_set_ipc_group(gid_t gid);
+
+/**
+ * listener_set_tls() - the TLS configuration (tls.h) every tls+tcp://
+ * listener started from now on uses; NULL, the default, makes tls+tcp://
+ * addresses fail to start.  The caller keeps its reference and frees it
+ * after the listeners.
+ */
+void listener_set_tls(nng_tls_config *cfg);
 
 /* listener_free() - after nng_close(): remove the ipc socket file, free. */
 void listener_free(struct listener *l);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "blob.h"
 #include "config.h"
 #include "core.h"
 #include "listener.h"
@@ -17,6 +18,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "server.h"
+#include "tls.h"
 #include "wait.h"
 
 #define STATUS_EVERY_MS 3000 /* systemd's STATUS= line */
@@ -32,6 +34,9 @@ struct broker {
     int64_t status_due, status_at;
     uint64_t status_ops;
     int64_t persist_due; /* next persist_tick() */
+    uid_t allow[64];             /* --allow-uids, parsed */
+    size_t nallow;
+    nng_tls_config *tls;         /* for tls+tcp:// listeners, or NULL */
 };
 
 /* apply_limits() - the settings the core enforces; caller holds core->lock
@@ -40,6 +45,12 @@ static void apply_limits(struct broker *b)
 {
     b->core.limits.max_parked = b->cfg.max_parked;
     b->core.limits.max_depth = (unsigned)b->cfg.max_depth;
+    b->core.limits.max_objects = b->cfg.max_objects;
+    b->core.limits.max_name = b->cfg.max_name_bytes;
+    b->core.limits.max_sessions = b->cfg.max_sessions;
+    b->core.limits.max_parked_session = b->cfg.max_parked_per_session;
+    b->core.limits.max_message_bytes = b->cfg.max_message_bytes;
+    blob_set_limit(b->cfg.max_memory);
 }
 
 /* status() - live figures for systemd's STATUS= line; caller holds core->lock. */
@@ -198,6 +209,31 @@ static int prepare_ipc(struct broker *b)
     return 0;
 }
 
+/* prepare_peers() - who may connect: the uid allow-list, and the TLS
+ * configuration when a certificate is given or a tls+tcp:// address is. */
+static int prepare_peers(struct broker *b)
+{
+    char why[512];
+    bool tls = b->cfg.tls_cert != NULL;
+    if (b->cfg.allow_uids) {
+        int n = config_uids(b->cfg.allow_uids, b->allow, sizeof(b->allow) / sizeof(b->allow[0]));
+        if (n < 0 || (size_t)n > sizeof(b->allow) / sizeof(b->allow[0])) {
+            log_err("SM-CONFIG", "allow_uids: unknown user or more than %zu users",
+                    sizeof(b->allow) / sizeof(b->allow[0]));
+            return -1;
+        }
+        b->nallow = (size_t)n;
+    }
+    for (size_t i = 0; i < b->cfg.nlisten; i++)
+        tls = tls || tls_url(b->cfg.listen[i]);
+    if (tls && tls_config_new(&b->tls, true, b->cfg.tls_ca, b->cfg.tls_cert, b->cfg.tls_key, why,
+                              sizeof(why))) {
+        log_err("SM-TLS", "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
 /* start() - everything before the loop; 0, or the exit status. */
 static int start(struct broker *b)
 {
@@ -215,7 +251,7 @@ static int start(struct broker *b)
         log_err("SM-INIT", "cannot initialise");
         return 1;
     }
-    if (load_keys(b) || prepare_ipc(b))
+    if (load_keys(b) || prepare_ipc(b) || prepare_peers(b))
         return 1;
     apply_limits(b);
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
@@ -224,7 +260,10 @@ static int start(struct broker *b)
     struct server_opts so = {.urls = (const char *const *)b->cfg.listen,
                              .nurls = b->cfg.nlisten,
                              .max_message_bytes = b->cfg.max_message_bytes,
-                             .ipc_mode = b->cfg.socket_mode};
+                             .ipc_mode = b->cfg.socket_mode,
+                             .allow_uids = b->allow,
+                             .nallow = b->nallow,
+                             .tls = b->tls};
     if (server_open(&b->srv, &b->core, &so, why, sizeof(why))) {
         log_err("SM-LISTEN-FAIL", "%s", why);
         return 1;
@@ -262,6 +301,8 @@ int main(int argc, char **argv)
         server_close(b.srv);
     persist_close(&b.core);
     core_deinit(&b.core);
+    if (b.tls)
+        nng_tls_config_free(b.tls);
     free_keys(&b);
     config_free(&b.cfg);
     if (b.sigfd >= 0)

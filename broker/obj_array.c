@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "blob.h"
 #include "core.h"
 #include "opts.h"
 #include "slice.h"
@@ -238,18 +239,22 @@ static int array_opts(const struct arg *opts, const struct elem_type **t, size_t
     return SM_OK;
 }
 
+static void array_destroy(struct core *core, struct object *o);
+
 static int array_create(struct core *core, const struct arg *opts, struct object **out)
 {
     const struct elem_type *t;
     const uint8_t *init;
     size_t len, init_len;
-    (void)core;
     int rc = array_opts(opts, &t, &len, &init, &init_len);
     if (rc)
         return rc;
+    if (!blob_reserve(len * t->size)) /* the memory limit (blob.h) */
+        return SM_ENOMEM;
     struct array *a = calloc(1, sizeof(*a));
     if (!a || !(a->data = calloc(len ? len : 1, t->size))) {
         free(a);
+        blob_release(len * t->size);
         return SM_ENOMEM;
     }
     a->base.type = &obj_array_type;
@@ -257,8 +262,7 @@ static int array_create(struct core *core, const struct arg *opts, struct object
     a->len = len;
     struct slice all = whole(len);
     if (init && (rc = array_assign(a, &all, init, init_len))) {
-        free(a->data);
-        free(a);
+        array_destroy(core, &a->base);
         return rc;
     }
     *out = &a->base;
@@ -269,6 +273,7 @@ static int array_create(struct core *core, const struct arg *opts, struct object
 static void array_destroy(struct core *core, struct object *o)
 {
     (void)core;
+    blob_release(array_of(o)->len * array_of(o)->t->size);
     free(array_of(o)->data);
     free(o);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "core.h"
 #include "log.h"
 
@@ -51,6 +52,8 @@ void obj_unref(struct core *core, struct object *o)
 {
     if (--o->refs > 0)
         return;
+    if (o->name) /* a named object: create() reserved its cost */
+        blob_release(BLOB_OBJECT_OVERHEAD + strlen(o->name) + o->opts_len);
     free(o->name);
     o->name = NULL;
     free(o->opts);
@@ -77,18 +80,27 @@ static bool name_ok(const uint8_t *s, size_t len)
     return true;
 }
 
-/* create() - a new object of @type named by @name, registered; its options
- * are kept as sent, for snapshots (persist.c). */
+/* create() - a new object of @type named by @name, registered, within the
+ * object count (SM_ELIMIT) and memory (SM_ENOMEM) limits; its options are
+ * kept as sent, for snapshots (persist.c). */
 static int create(struct core *core, const struct obj_type *type, const struct arg *name,
                   const struct arg *opts, struct object **out)
 {
     struct object *o;
+    size_t cost = BLOB_OBJECT_OVERHEAD + name->len + (opts ? opts->len : 0);
+    if (name->len > core->limits.max_name)
+        return SM_EINVAL; /* the configured limit applies to new names only */
+    if (HASH_CNT(hh, core->by_name) >= core->limits.max_objects)
+        return SM_ELIMIT;
+    if (!blob_reserve(cost))
+        return SM_ENOMEM;
     char *dup = strndup((const char *)name->raw, name->len);
     uint8_t *kept = opts ? malloc(opts->len) : NULL;
     int rc = !dup || (opts && !kept) ? SM_ENOMEM : type->create(core, opts, &o);
     if (rc) {
         free(dup);
         free(kept);
+        blob_release(cost);
         return rc;
     }
     if (opts) {

@@ -38,6 +38,8 @@ struct server {
     int evfd;
     struct listener **listeners;
     size_t nlisteners;
+    uid_t *allow;              /* server_opts.allow_uids, copied */
+    size_t nallow;
 };
 
 static void work_cb(void *arg);
@@ -143,6 +145,17 @@ static void deadline_changed(void *arg)
     kick(arg);
 }
 
+/* too_big() - the reply to a request over limits.max_message_bytes:
+ * SM_ETOOBIG, or none (the pipe closes) before the handshake. */
+static int too_big(struct session *s, nng_msg **reply)
+{
+    struct reply r;
+    if (!s->authed || reply_begin(&r))
+        return SM_EAUTH;
+    *reply = reply_finish(&r, SM_ETOOBIG);
+    return SM_ETOOBIG;
+}
+
 /* handle() - run one received request inline under the core lock. */
 static void handle(struct server *srv, struct work *w)
 {
@@ -153,7 +166,9 @@ static void handle(struct server *srv, struct work *w)
 
     pthread_mutex_lock(&core->lock);
     struct session *s = session_get(core, (uint32_t)nng_pipe_id(pipe));
-    if (s)
+    if (s && nng_msg_len(msg) > core->limits.max_message_bytes)
+        rc = too_big(s, &reply);
+    else if (s)
         rc = dispatch(core, s, nng_msg_body(msg), nng_msg_len(msg), w, &reply);
     if (rc == SM_PARKED)
         w->state = W_PARKED; /* from here a waker may send on @w */
@@ -225,6 +240,42 @@ static void peer_addr(nng_pipe pipe, char *buf, size_t size)
         snprintf(buf, size, "[%s]:%u", ip, (unsigned)ntohs(sa.s_in6.sa_port));
 }
 
+/* allowed_uid() - @uid may connect over ipc (always the broker's own). */
+static bool allowed_uid(const struct server *srv, int uid)
+{
+    if (!srv->nallow || uid < 0 || (uid_t)uid == geteuid())
+        return true;
+    for (size_t i = 0; i < srv->nallow; i++)
+        if (srv->allow[i] == (uid_t)uid)
+            return true;
+    return false;
+}
+
+/* admit() - a session for a new pipe, unless a limit or the allow-list
+ * refuses it (logged); the broker's own listener probes always get one. */
+static struct session *admit(struct server *srv, uint32_t id, int pid, int uid, int gid,
+                             const char *peer)
+{
+    struct core *core = srv->core;
+    struct session *s = NULL;
+    const char *why = NULL;
+    pthread_mutex_lock(&core->lock);
+    if (pid == getpid())
+        ;
+    else if (!allowed_uid(srv, uid))
+        why = "uid not in allow_uids";
+    else if (HASH_COUNT(core->sessions) >= core->limits.max_sessions)
+        why = "max_sessions reached";
+    if (!why && (s = session_new(core, id, pid, uid, gid)))
+        snprintf(s->peer, sizeof(s->peer), "%s", peer);
+    size_t n = HASH_COUNT(core->sessions);
+    pthread_mutex_unlock(&core->lock);
+    if (why)
+        log_warn("SM-PEER-REFUSED", "pipe %u pid %d uid %d%s%s: %s (%zu sessions), closed", id,
+                 pid, uid, *peer ? " peer " : "", peer, why, n);
+    return s;
+}
+
 /* pipe_cb() - sessions begin before the pipe can deliver (ADD_PRE); their
  * end is queued for the main loop, which may send replies (REM_POST must
  * not touch the socket). */
@@ -237,12 +288,7 @@ static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
             gid = peer_id(pipe, NNG_OPT_IPC_PEER_GID);
         char peer[sizeof(((struct session *)0)->peer)];
         peer_addr(pipe, peer, sizeof(peer));
-        pthread_mutex_lock(&srv->core->lock);
-        struct session *s = session_new(srv->core, id, pid, uid, gid);
-        if (s)
-            memcpy(s->peer, peer, sizeof(peer));
-        pthread_mutex_unlock(&srv->core->lock);
-        if (!s)
+        if (!admit(srv, id, pid, uid, gid, peer))
             nng_pipe_close(pipe);
         log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d%s%s", id, pid, uid, *peer ? " peer " : "",
                   peer);
@@ -303,12 +349,14 @@ int server_event_fd(const struct server *srv)
 static int listen_all(struct server *srv, const struct server_opts *o, char *why,
                       size_t whylen)
 {
+    /* nng drops a pipe past this; up to it, handle() answers SM_ETOOBIG */
+    size_t ceiling = o->max_message_bytes > SIZE_MAX / 2 ? SIZE_MAX : o->max_message_bytes * 2;
     if (!(srv->listeners = calloc(o->nurls, sizeof(*srv->listeners))))
         return SM_ENOMEM;
+    listener_set_tls(o->tls);
     for (; srv->nlisteners < o->nurls; srv->nlisteners++) {
         int rc = listener_start(&srv->listeners[srv->nlisteners], srv->sock,
-                                o->urls[srv->nlisteners], o->ipc_mode, o->max_message_bytes, why,
-                                whylen);
+                                o->urls[srv->nlisteners], o->ipc_mode, ceiling, why, whylen);
         if (rc)
             return rc;
     }
@@ -348,6 +396,16 @@ int server_open(struct server **out, struct core *core, const struct server_opts
         free(srv);
         return SM_ENOMEM;
     }
+    if (o->nallow && !(srv->allow = calloc(o->nallow, sizeof(*srv->allow)))) {
+        snprintf(why, whylen, "out of memory");
+        close(srv->evfd);
+        nng_close(srv->sock);
+        free(srv);
+        return SM_ENOMEM;
+    }
+    if (o->nallow)
+        memcpy(srv->allow, o->allow_uids, o->nallow * sizeof(*srv->allow));
+    srv->nallow = o->nallow;
     core->send_reply = send_reply;
     core->deadline_changed = deadline_changed;
     core->hook_arg = srv;
@@ -399,6 +457,7 @@ void server_close(struct server *srv)
     core->send_reply = NULL;
     core->deadline_changed = NULL;
     free(srv->listeners);
+    free(srv->allow);
     free(srv->all);
     free(srv->gone);
     close(srv->evfd);

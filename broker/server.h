@@ -5,11 +5,20 @@
  * pool of REP contexts keeps `base` of them receiving; a parked request
  * keeps its context until its reply is sent, and another context is opened
  * (or reused) so that the socket never stops reading.
+ *
+ * Admission: a new pipe beyond limits.max_sessions, or over ipc from a uid
+ * outside the allow-list, is closed as it comes (logged with its pid/uid or
+ * address).  A request over limits.max_message_bytes gets SM_ETOOBIG
+ * without being decoded; nng itself drops a pipe whose message passes
+ * twice that (NNG_OPT_RECVMAXSZ), so memory stays bounded.
  */
 #ifndef SM_BROKER_SERVER_H
 #define SM_BROKER_SERVER_H
 
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <poll.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 #include "core.h"
@@ -22,6 +31,9 @@ struct server_opts {
     size_t max_message_bytes;  /* NNG_OPT_RECVMAXSZ on every listener */
     int ipc_mode;              /* e.g. 0660 */
     size_t base_contexts;      /* contexts kept receiving */
+    const uid_t *allow_uids;   /* ipc peers allowed (copied), or NULL: any */
+    size_t nallow;
+    nng_tls_config *tls;       /* for tls+tcp:// listeners (referenced), or NULL */
 };
 
 /**

@@ -1,4 +1,5 @@
 /* session.c - one authenticated connection: handshake, holds, temp objects. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,54 @@ static bool key_matches(const uint8_t *key, size_t keylen, const struct session 
     return auth_check(expect, proof->raw, proof->len);
 }
 
+#define AUTH_DELAY_MS 100      /* the first failure's reply waits this long */
+#define AUTH_DELAY_MAX_MS 3200 /* doubling with each failure, to this */
+#define AUTH_QUIET_MS 10000    /* a failure this long after the last starts afresh */
+
+/* peer_name() - who is at the other end, for log lines: pid and uid over
+ * ipc, the address over tcp. */
+static const char *peer_name(const struct session *s, char *buf, size_t len)
+{
+    if (s->peer[0])
+        snprintf(buf, len, "peer %s", s->peer);
+    else
+        snprintf(buf, len, "pid %d uid %d", s->pid, s->uid);
+    return buf;
+}
+
+/* auth_delay() - how long the reply to this failure waits: doubling with
+ * each failure anywhere in the broker (a guesser may reconnect), starting
+ * afresh after a quiet spell. */
+static int64_t auth_delay(struct core *core)
+{
+    int64_t now = now_ms();
+    if (now - core->auth_fail_last_ms > AUTH_QUIET_MS)
+        core->auth_fail_streak = 0;
+    core->auth_fail_last_ms = now;
+    unsigned shift = core->auth_fail_streak < 5 ? core->auth_fail_streak : 5;
+    core->auth_fail_streak++;
+    int64_t delay = (int64_t)AUTH_DELAY_MS << shift;
+    return delay < AUTH_DELAY_MAX_MS ? delay : AUTH_DELAY_MAX_MS;
+}
+
+/* auth_failed() - count and log a failed handshake, then hold its SM_EAUTH
+ * reply back (auth_delay()) to slow down key guessing.  The reply is parked
+ * with a deadline (wait.h), so the broker serves others meanwhile; when it
+ * cannot be parked it goes at once, and so does the failure that closes the
+ * pipe (dispatch()).  The key is never logged. */
+static int auth_failed(struct call *c, const char *why)
+{
+    struct session *s = c->sess;
+    char who[96];
+    int64_t delay = auth_delay(c->core);
+    s->auth_failures++;
+    log_warn("SM-AUTH-FAIL", "session %llu %s: %s (%u failures)", (unsigned long long)s->id,
+             peer_name(s, who, sizeof(who)), why, s->auth_failures);
+    if (s->auth_failures >= c->core->limits.max_auth_failures)
+        return SM_EAUTH;
+    return wait_park_on(c, NULL, &s->auth_delayed, delay, SM_EAUTH) ? SM_PARKED : SM_EAUTH;
+}
+
 /* op_auth() - the client's proof, made with the authkey or, when the broker
  * has one, the read-only key (then only READONLY ops are allowed: dispatch
  * refuses the rest with SM_EAUTH).  The broker proves back with the key
@@ -135,27 +184,22 @@ int op_auth(struct call *c)
     struct core *core = c->core;
     const struct arg *proof = &c->f->args[0], *cnonce = &c->f->args[1];
     uint8_t mine[SM_MAC_LEN];
-    if (!s->hello_done || cnonce->len != SM_NONCE_LEN) {
-        s->auth_failures++;
-        return SM_EAUTH;
-    }
+    if (!s->hello_done || cnonce->len != SM_NONCE_LEN)
+        return auth_failed(c, s->hello_done ? "bad client nonce" : "auth before hello");
     /* one proof per challenge: a failed or replayed attempt needs a new hello */
     s->hello_done = false;
     bool full = key_matches(core->key, core->keylen, s, cnonce, proof);
     bool ro = !full && core->rokey && key_matches(core->rokey, core->rokeylen, s, cnonce, proof);
-    if (!full && !ro) {
-        s->auth_failures++;
-        log_warn("SM-AUTH-FAIL", "session %llu pid %d uid %d: wrong authkey proof (%u failures)",
-                 (unsigned long long)s->id, s->pid, s->uid, s->auth_failures);
-        return SM_EAUTH;
-    }
+    if (!full && !ro)
+        return auth_failed(c, "wrong authkey proof");
     s->authed = true;
     s->readonly = ro;
     auth_proof(ro ? core->rokey : core->key, ro ? core->rokeylen : core->keylen, AUTH_BROKER,
                s->nonce, cnonce->raw, mine);
     msgpack_pack_bin_with_body(reply_field(&c->rep), mine, SM_MAC_LEN);
-    log_debug("SM-AUTH-OK", "session %llu pid %d uid %d authenticated%s",
-              (unsigned long long)s->id, s->pid, s->uid, ro ? " (read-only key)" : "");
+    char who[96];
+    log_debug("SM-AUTH-OK", "session %llu %s authenticated%s", (unsigned long long)s->id,
+              peer_name(s, who, sizeof(who)), ro ? " (read-only key)" : "");
     return SM_OK;
 }
 

@@ -82,7 +82,8 @@ struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **
                             int64_t timeout_ms, int timeout_status)
 {
     struct core *core = c->core;
-    if (core->nparked >= core->limits.max_parked)
+    if (core->nparked >= core->limits.max_parked ||
+        c->sess->nparked >= core->limits.max_parked_session)
         return NULL;
     struct waiter *w = calloc(1, sizeof(*w));
     if (!w)
@@ -110,6 +111,7 @@ struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **
     DL_APPEND2(*queue, w, oprev, onext);
     DL_APPEND2(c->sess->waiters, w, sprev, snext);
     core->nparked++;
+    c->sess->nparked++;
     if (w->obj)
         w->obj->nwaiters++;
     return w;
@@ -139,7 +141,10 @@ void wait_move(struct waiter *w, struct object *obj, struct waiter **queue, bool
 
 int wait_park_error(const struct call *c)
 {
-    return c->core->nparked >= c->core->limits.max_parked ? SM_ELIMIT : SM_ENOMEM;
+    const struct limits *l = &c->core->limits;
+    return c->core->nparked >= l->max_parked || c->sess->nparked >= l->max_parked_session
+               ? SM_ELIMIT
+               : SM_ENOMEM;
 }
 
 msgpack_packer *wait_field(struct waiter *w)
@@ -157,6 +162,7 @@ void wait_done(struct waiter *w, int status)
     if (w->deadline >= 0)
         heap_remove(core, w);
     core->nparked--;
+    w->sess->nparked--;
     if (w->obj)
         w->obj->nwaiters--;
     if (!w->rep.msg)

@@ -470,7 +470,7 @@ static int dial(sm_client *c, const char *address)
         (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0)) ||
         (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_gone, c)))
         return nng_to_sm(rv);
-    return nng_to_sm(nng_dial(c->sock, address, NULL, 0));
+    return nng_to_sm(smc_dial(c->sock, address));
 }
 
 static void client_free(sm_client *c)

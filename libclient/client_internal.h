@@ -39,6 +39,14 @@
             return SM_EINVAL;                                                                      \
     } while (0)
 
+/**
+ * smc_dial() - nng_dial(@sock, @address) synchronously; a tls+tcp://
+ * address gets a TLS configuration from $SYNCMGR_TLS_CA_FILE,
+ * $SYNCMGR_TLS_CERT_FILE and $SYNCMGR_TLS_KEY_FILE (tls.c).  Returns an nng
+ * error code (NNG_EINVAL for unusable TLS files).
+ */
+int smc_dial(nng_socket sock, const char *address);
+
 /* ---- requests ----------------------------------------------------------- */
 
 /* A request being packed straight into an nng message. */

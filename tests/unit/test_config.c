@@ -83,8 +83,8 @@ START_TEST(unknown_section)
     write_conf("[broker]\nlog_level = info\n[brokr]\nlisten = ipc:///tmp/x\n");
     read_err(":3: unknown section [brokr]");
     /* no keys in it: inih would not tell */
-    write_conf("[broker]\n[tls]\n");
-    read_err(":2: unknown section [tls]");
+    write_conf("[broker]\n[tlz]\n");
+    read_err(":2: unknown section [tlz]");
     write_conf("log_level = info\n");
     read_err(":1: key 'log_level' outside any section");
 }

@@ -88,7 +88,7 @@ static const struct config_key keys[] = {
      .offset = AT(max_parked_per_session), .min = 1, .max = (size_t)1 << 30, .live = true,
      .flag = "max-parked-per-session"},
     {.section = "ipc", .name = "allow_uids", .type = CT_UIDS, .offset = AT(allow_uids),
-     .flag = "allow-uids"},
+     .live = true, .flag = "allow-uids"},
     {.section = "tls", .name = "cert_file", .type = CT_PATH, .offset = AT(tls_cert),
      .flag = "tls-cert"},
     {.section = "tls", .name = "key_file", .type = CT_PATH, .offset = AT(tls_key),
@@ -257,8 +257,10 @@ static int set_value(struct config *c, const struct config_key *k, const char *v
     case CT_PATH:
         return set_string(at, v, why, whylen);
     case CT_UIDS:
-        if (config_uids(v, NULL, 0) < 0)
-            return say(why, whylen, "expected user names or numbers separated by commas");
+        n = (size_t)config_uids(v, NULL, 0);
+        if (n == (size_t)-1 || n > CONFIG_MAX_UIDS)
+            return say(why, whylen, "expected up to %d user names or numbers separated by commas",
+                       CONFIG_MAX_UIDS);
         return set_string(at, v, why, whylen);
     case CT_LEVEL:
         if ((*(int *)at = log_parse_level(v)) < 0)
@@ -658,9 +660,14 @@ int config_reload(struct config *cur, const struct config_flags *f, char *why, s
                    *now = fmt_value(&fresh, k, nbuf, sizeof(nbuf));
         if (k->live) {
             log_info("SM-RELOAD", "%s now %s (was %s)", k->name, now, was);
-            /* live keys are scalars: a plain copy */
-            memcpy(field(cur, k), field(&fresh, k),
-                   k->type == CT_LEVEL ? sizeof(int) : sizeof(size_t));
+            if (k->type == CT_UIDS) { /* a string: swapped, the old one freed below */
+                char **a = field(cur, k), **b = field(&fresh, k), *t = *a;
+                *a = *b;
+                *b = t;
+            } else { /* scalars: a plain copy */
+                memcpy(field(cur, k), field(&fresh, k),
+                       k->type == CT_LEVEL ? sizeof(int) : sizeof(size_t));
+            }
         } else {
             log_warn("SM-RELOAD", "%s changed to %s (running with %s): restart syncmgrd to apply",
                      k->name, now, was);

@@ -32,6 +32,7 @@
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_FLAGS 64
+#define CONFIG_MAX_UIDS 64 /* in allow_uids */
 
 struct config {
     char *file; /* the file read, or NULL */
@@ -100,7 +101,7 @@ void config_free(struct config *c);
 
 /**
  * config_reload() - config_load() again (SIGHUP).  Values that can change
- * live (log_level and every [limits] key but max_message_bytes) are copied into @cur and logged;
+ * live (log_level, allow_uids, every [limits] key but max_message_bytes) are copied into @cur and logged;
  * changed ones that need a restart are logged (SM-RELOAD) and left alone.
  * Returns 0, or -1 with the reason in @why and @cur untouched.
  */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uthash.h>
 
 #include "codec.h"
@@ -44,6 +45,8 @@ struct limits {
     size_t max_sessions;       /* pipes beyond it are closed as they come */
     size_t max_parked_session; /* parked requests of one session: SM_ELIMIT */
     size_t max_message_bytes;  /* larger requests get SM_ETOOBIG (server.c) */
+    const uid_t *allow_uids;   /* ipc peers allowed (not owned), nallow 0: any */
+    size_t nallow;
 };
 
 struct core {

@@ -34,8 +34,7 @@ struct broker {
     int64_t status_due, status_at;
     uint64_t status_ops;
     int64_t persist_due; /* next persist_tick() */
-    uid_t allow[64];             /* --allow-uids, parsed */
-    size_t nallow;
+    uid_t allow[CONFIG_MAX_UIDS]; /* --allow-uids, parsed */
     nng_tls_config *tls;         /* for tls+tcp:// listeners, or NULL */
 };
 
@@ -51,6 +50,10 @@ static void apply_limits(struct broker *b)
     b->core.limits.max_parked_session = b->cfg.max_parked_per_session;
     b->core.limits.max_message_bytes = b->cfg.max_message_bytes;
     blob_set_limit(b->cfg.max_memory);
+    /* checked when the settings were read: the list parses and fits */
+    int n = b->cfg.allow_uids ? config_uids(b->cfg.allow_uids, b->allow, CONFIG_MAX_UIDS) : 0;
+    b->core.limits.allow_uids = b->allow;
+    b->core.limits.nallow = n > 0 ? (size_t)n : 0;
 }
 
 /* status() - live figures for systemd's STATUS= line; caller holds core->lock. */
@@ -209,21 +212,12 @@ static int prepare_ipc(struct broker *b)
     return 0;
 }
 
-/* prepare_peers() - who may connect: the uid allow-list, and the TLS
- * configuration when a certificate is given or a tls+tcp:// address is. */
-static int prepare_peers(struct broker *b)
+/* prepare_tls() - the TLS configuration, when a certificate is given or a
+ * tls+tcp:// address is. */
+static int prepare_tls(struct broker *b)
 {
     char why[512];
     bool tls = b->cfg.tls_cert != NULL;
-    if (b->cfg.allow_uids) {
-        int n = config_uids(b->cfg.allow_uids, b->allow, sizeof(b->allow) / sizeof(b->allow[0]));
-        if (n < 0 || (size_t)n > sizeof(b->allow) / sizeof(b->allow[0])) {
-            log_err("SM-CONFIG", "allow_uids: unknown user or more than %zu users",
-                    sizeof(b->allow) / sizeof(b->allow[0]));
-            return -1;
-        }
-        b->nallow = (size_t)n;
-    }
     for (size_t i = 0; i < b->cfg.nlisten; i++)
         tls = tls || tls_url(b->cfg.listen[i]);
     if (tls && tls_config_new(&b->tls, true, b->cfg.tls_ca, b->cfg.tls_cert, b->cfg.tls_key, why,
@@ -251,7 +245,7 @@ static int start(struct broker *b)
         log_err("SM-INIT", "cannot initialise");
         return 1;
     }
-    if (load_keys(b) || prepare_ipc(b) || prepare_peers(b))
+    if (load_keys(b) || prepare_ipc(b) || prepare_tls(b))
         return 1;
     apply_limits(b);
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
@@ -261,8 +255,6 @@ static int start(struct broker *b)
                              .nurls = b->cfg.nlisten,
                              .max_message_bytes = b->cfg.max_message_bytes,
                              .ipc_mode = b->cfg.socket_mode,
-                             .allow_uids = b->allow,
-                             .nallow = b->nallow,
                              .tls = b->tls};
     if (server_open(&b->srv, &b->core, &so, why, sizeof(why))) {
         log_err("SM-LISTEN-FAIL", "%s", why);

@@ -38,8 +38,6 @@ struct server {
     int evfd;
     struct listener **listeners;
     size_t nlisteners;
-    uid_t *allow;              /* server_opts.allow_uids, copied */
-    size_t nallow;
 };
 
 static void work_cb(void *arg);
@@ -240,13 +238,13 @@ static void peer_addr(nng_pipe pipe, char *buf, size_t size)
         snprintf(buf, size, "[%s]:%u", ip, (unsigned)ntohs(sa.s_in6.sa_port));
 }
 
-/* allowed_uid() - @uid may connect over ipc (always the broker's own). */
-static bool allowed_uid(const struct server *srv, int uid)
+/* allowed_uid() - @uid may connect (tcp peers, uid -1, are not checked). */
+static bool allowed_uid(const struct limits *l, int uid)
 {
-    if (!srv->nallow || uid < 0 || (uid_t)uid == geteuid())
+    if (!l->nallow || uid < 0)
         return true;
-    for (size_t i = 0; i < srv->nallow; i++)
-        if (srv->allow[i] == (uid_t)uid)
+    for (size_t i = 0; i < l->nallow; i++)
+        if (l->allow_uids[i] == (uid_t)uid)
             return true;
     return false;
 }
@@ -261,8 +259,8 @@ static struct session *admit(struct server *srv, uint32_t id, int pid, int uid, 
     const char *why = NULL;
     pthread_mutex_lock(&core->lock);
     if (pid == getpid())
-        ;
-    else if (!allowed_uid(srv, uid))
+        ; /* a listener probe */
+    else if (!allowed_uid(&core->limits, uid))
         why = "uid not in allow_uids";
     else if (HASH_COUNT(core->sessions) >= core->limits.max_sessions)
         why = "max_sessions reached";
@@ -396,16 +394,6 @@ int server_open(struct server **out, struct core *core, const struct server_opts
         free(srv);
         return SM_ENOMEM;
     }
-    if (o->nallow && !(srv->allow = calloc(o->nallow, sizeof(*srv->allow)))) {
-        snprintf(why, whylen, "out of memory");
-        close(srv->evfd);
-        nng_close(srv->sock);
-        free(srv);
-        return SM_ENOMEM;
-    }
-    if (o->nallow)
-        memcpy(srv->allow, o->allow_uids, o->nallow * sizeof(*srv->allow));
-    srv->nallow = o->nallow;
     core->send_reply = send_reply;
     core->deadline_changed = deadline_changed;
     core->hook_arg = srv;
@@ -457,7 +445,6 @@ void server_close(struct server *srv)
     core->send_reply = NULL;
     core->deadline_changed = NULL;
     free(srv->listeners);
-    free(srv->allow);
     free(srv->all);
     free(srv->gone);
     close(srv->evfd);

@@ -7,8 +7,8 @@
  * (or reused) so that the socket never stops reading.
  *
  * Admission: a new pipe beyond limits.max_sessions, or over ipc from a uid
- * outside the allow-list, is closed as it comes (logged with its pid/uid or
- * address).  A request over limits.max_message_bytes gets SM_ETOOBIG
+ * outside limits.allow_uids, is closed as it comes (logged with its pid/uid or
+ * address); the broker's own listener probes (listener.h) always pass.  A request over limits.max_message_bytes gets SM_ETOOBIG
  * without being decoded; nng itself drops a pipe whose message passes
  * twice that (NNG_OPT_RECVMAXSZ), so memory stays bounded.
  */
@@ -18,7 +18,6 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 #include <poll.h>
-#include <sys/types.h>
 #include <stddef.h>
 
 #include "core.h"
@@ -31,8 +30,6 @@ struct server_opts {
     size_t max_message_bytes;  /* NNG_OPT_RECVMAXSZ on every listener */
     int ipc_mode;              /* e.g. 0660 */
     size_t base_contexts;      /* contexts kept receiving */
-    const uid_t *allow_uids;   /* ipc peers allowed (copied), or NULL: any */
-    size_t nallow;
     nng_tls_config *tls;       /* for tls+tcp:// listeners (referenced), or NULL */
 };
 

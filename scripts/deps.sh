@@ -4,7 +4,8 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libnng-dev libmsgpack-dev libsodium-dev
       libjansson-dev uthash-dev libinih-dev libsystemd-dev check
-      dpkg-dev file systemd)  # the last three: the .deb test (dpkg-shlibdeps, systemd-analyze)
+      dpkg-dev file systemd   # these three: the .deb test (dpkg-shlibdeps, systemd-analyze)
+      openssl)                # test certificates for tls+tcp:// (it_security)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -123,6 +123,11 @@ static void help(void)
            "  -a, --address URL        broker address (default: $SYNCMGR_ADDRESS, else %s)\n"
            "  -k, --authkey-file PATH  key file (default: $SYNCMGR_AUTHKEY_FILE, else %s)\n"
            "      --json               machine-readable output (compact JSON)\n"
+           "      --tls-ca PATH        CA (PEM) to verify a tls+tcp:// broker\n"
+           "                           (default: $SYNCMGR_TLS_CA_FILE)\n"
+           "      --tls-cert PATH      client certificate (PEM) for a broker that asks for\n"
+           "                           one (default: $SYNCMGR_TLS_CERT_FILE)\n"
+           "      --tls-key PATH       its key (default: $SYNCMGR_TLS_KEY_FILE)\n"
            "  -h, --help               this text\n"
            "      --version            print the version\n"
            "\n"
@@ -245,7 +250,9 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"address", required_argument, NULL, 'a'}, {"authkey-file", required_argument, NULL, 'k'},
         {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},       {"tls-ca", required_argument, NULL, 'C'},
+        {"tls-cert", required_argument, NULL, 'T'}, {"tls-key", required_argument, NULL, 'K'},
+        {NULL, 0, NULL, 0},
     };
     struct ctl x = {0};
     int o;
@@ -261,6 +268,15 @@ int main(int argc, char **argv)
             break;
         case 'j':
             x.json = true;
+            break;
+        case 'C': /* the library reads these when it dials tls+tcp:// */
+            setenv("SYNCMGR_TLS_CA_FILE", optarg, 1);
+            break;
+        case 'T':
+            setenv("SYNCMGR_TLS_CERT_FILE", optarg, 1);
+            break;
+        case 'K':
+            setenv("SYNCMGR_TLS_KEY_FILE", optarg, 1);
             break;
         case 'h':
             help();

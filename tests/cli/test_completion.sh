@@ -213,9 +213,9 @@ expect "syncmgrctl -a ipc:///hang get " # broker never answers: no names, no han
 ms=$((($(date +%s%N) - start) / 1000000))
 report $((ms < 3000)) "a broker that never answers costs ${ms} ms (< 3000)" "${ms} ms"
 
-expect "syncmgrctl -a " ipc:// tcp://
+expect "syncmgrctl -a " ipc:// tcp:// tls+tcp://
 expect "syncmgrctl -a ipc:" //
-expect "syncmgrctl --address=t" tcp://
+expect "syncmgrctl --address=t" tcp:// tls+tcp://
 
 cd "$TMP/files" || exit 1
 : >keyfile
@@ -244,7 +244,7 @@ if [ -n "${SYNCMGRCTL:-}" ] && [ -x "$SYNCMGRCTL" ]; then
     mapfile -t listed < <("$SYNCMGRCTL" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\).*/\1/p')
     [[ "$(sorted "${COMPREPLY[@]}")" == "$(sorted "${listed[@]}")" ]]
     report $((!$?)) "every command of --help completes (${#listed[@]})" "$(got)"
-    expect "syncmgrctl -" -a --address -k --authkey-file --json -h --help --version
+    expect "syncmgrctl -" -a --address -k --authkey-file --json --tls-ca --tls-cert --tls-key -h --help --version
     expect "syncmgrctl get " "${NAMES[@]}"
     expect "syncmgrctl info my" 'my\ rlock' mylock
     expect "syncmgrctl set " "${NAMES[@]}"

@@ -124,6 +124,16 @@ static const struct {
      "expected a whole number from 1024 to 1073741824 (K, M, G suffixes allowed)"},
     {"limits", "max_message_bytes", "16Q",
      "expected a whole number from 1024 to 1073741824 (K, M, G suffixes allowed)"},
+    {"limits", "max_memory", "1K",
+     "expected a whole number from 65536 to 1125899906842624 (K, M, G suffixes allowed)"},
+    {"limits", "max_objects", "0", "expected a whole number from 1 to 1099511627776"},
+    {"limits", "max_name_bytes", "256", "expected a whole number from 1 to 255"},
+    {"limits", "max_sessions", "0", "expected a whole number from 1 to 16777216"},
+    {"limits", "max_parked_per_session", "0", "expected a whole number from 1 to 1073741824"},
+    {"ipc", "allow_uids", "no-such-user-sm",
+     "expected up to 64 user names or numbers separated by commas"},
+    {"ipc", "allow_uids", ", ,", "expected up to 64 user names or numbers separated by commas"},
+    {"tls", "cert_file", "", "empty value"},
     {"limits", "max_parked", "0", "expected a whole number from 1 to 1073741824"},
     {"limits", "max_parked", "-1", "expected a whole number from 1 to 1073741824"},
     {"limits", "max_parked", "10K", "expected a whole number from 1 to 1073741824"},
@@ -252,6 +262,33 @@ START_TEST(flags_override_file)
     ck_assert_uint_eq(c.max_parked, 5);
     ck_assert_uint_eq(c.max_depth, 8);
     ck_assert_int_eq(c.socket_mode, 0600);
+    config_free(&c);
+}
+END_TEST
+
+START_TEST(new_limits_and_peers)
+{
+    struct config_flags f;
+    struct config c;
+    char why[512];
+    uid_t uids[4];
+    write_conf("[ipc]\nallow_uids = root, 12345\n"
+               "[limits]\nmax_memory = 2M\nmax_objects = 10\nmax_name_bytes = 8\n"
+               "max_sessions = 3\nmax_parked_per_session = 4\n"
+               "[tls]\ncert_file = /c.pem\nkey_file = /k.pem\n");
+    ck_assert_int_eq(parse(&f, "--config", conf, "--tls-ca", "/ca.pem", NULL), CONFIG_RUN);
+    ck_assert_int_eq(config_load(&c, &f, why, sizeof(why)), 0);
+    ck_assert_uint_eq(c.max_memory, 2u << 20);
+    ck_assert_uint_eq(c.max_objects, 10);
+    ck_assert_uint_eq(c.max_name_bytes, 8);
+    ck_assert_uint_eq(c.max_sessions, 3);
+    ck_assert_uint_eq(c.max_parked_per_session, 4);
+    ck_assert_str_eq(c.tls_cert, "/c.pem");
+    ck_assert_str_eq(c.tls_key, "/k.pem");
+    ck_assert_str_eq(c.tls_ca, "/ca.pem");
+    ck_assert_int_eq(config_uids(c.allow_uids, uids, 4), 2);
+    ck_assert_uint_eq(uids[0], 0);
+    ck_assert_uint_eq(uids[1], 12345);
     config_free(&c);
 }
 END_TEST
@@ -654,6 +691,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, too_many_listen);
     tcase_add_test(tc, all_keys);
     tcase_add_test(tc, flags_override_file);
+    tcase_add_test(tc, new_limits_and_peers);
     tcase_add_test(tc, flags_bad);
     tcase_add_test(tc, config_missing);
     tcase_add_test(tc, reload_live_values);

@@ -33,9 +33,9 @@ struct broker {
     int64_t watchdog_ms, watchdog_due; /* watchdog_ms 0: not watched */
     int64_t status_due, status_at;
     uint64_t status_ops;
-    int64_t persist_due; /* next persist_tick() */
+    int64_t persist_due;          /* next persist_tick() */
     uid_t allow[CONFIG_MAX_UIDS]; /* --allow-uids, parsed */
-    nng_tls_config *tls;         /* for tls+tcp:// listeners, or NULL */
+    nng_tls_config *tls;          /* for tls+tcp:// listeners, or NULL */
 };
 
 /* apply_limits() - the settings the core enforces; caller holds core->lock

@@ -269,8 +269,8 @@ static struct session *admit(struct server *srv, uint32_t id, int pid, int uid, 
     size_t n = HASH_COUNT(core->sessions);
     pthread_mutex_unlock(&core->lock);
     if (why)
-        log_warn("SM-PEER-REFUSED", "pipe %u pid %d uid %d%s%s: %s (%zu sessions), closed", id,
-                 pid, uid, *peer ? " peer " : "", peer, why, n);
+        log_warn("SM-PEER-REFUSED", "pipe %u pid %d uid %d%s%s: %s (%zu sessions), closed", id, pid,
+                 uid, *peer ? " peer " : "", peer, why, n);
     return s;
 }
 

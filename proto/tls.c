@@ -83,8 +83,8 @@ int tls_config_new(nng_tls_config **out, bool server, const char *ca, const char
     }
     /* a server asks for client certificates only with a CA to check them;
      * a client always verifies the server */
-    nng_tls_config_auth_mode(cfg, server && !ca ? NNG_TLS_AUTH_MODE_NONE
-                                                : NNG_TLS_AUTH_MODE_REQUIRED);
+    nng_tls_config_auth_mode(cfg,
+                             server && !ca ? NNG_TLS_AUTH_MODE_NONE : NNG_TLS_AUTH_MODE_REQUIRED);
     *out = cfg;
     return SM_OK;
 }

@@ -167,8 +167,10 @@ START_TEST(test_failed_auth_is_slow_for_it_alone)
     int64_t ping_ms = mono_ms();
     join_within(t, 20000);
     ck_assert_int_eq(a.status, SM_EAUTH);
-    ck_assert_msg(ping_ms < a.done_ms, "the ping (%lld ms after the attempt began) waited for the "
-                  "held-back refusal", (long long)(ping_ms - before));
+    ck_assert_msg(ping_ms < a.done_ms,
+                  "the ping (%lld ms after the attempt began) waited for the "
+                  "held-back refusal",
+                  (long long)(ping_ms - before));
     raw_close(&r);
     ck_assert(broker_log_contains(&broker, "SM-AUTH-FAIL"));
     ck_assert(broker_alive(&broker));
@@ -290,8 +292,8 @@ static void tls_broker(char *url, size_t len, bool require_client)
     snprintf(key, sizeof(key), "%s", scratch("server.key"));
     snprintf(ca, sizeof(ca), "%s", scratch("ca.pem"));
     if (require_client)
-        ck_assert_int_eq(broker_start(&broker, "--listen", listen, "--tls-cert", cert,
-                                      "--tls-key", key, "--tls-ca", ca, NULL),
+        ck_assert_int_eq(broker_start(&broker, "--listen", listen, "--tls-cert", cert, "--tls-key",
+                                      key, "--tls-ca", ca, NULL),
                          0);
     else
         ck_assert_int_eq(

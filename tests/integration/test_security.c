@@ -319,6 +319,11 @@ START_TEST(test_tls_server_verified)
     ck_assert_int_ne(sm_connect(&c, plain, broker.keyfile), SM_OK);
     tls_env("ca.pem", NULL, NULL);
     ck_sm(tls_connect(url), SM_OK);
+    /* a wrong key over TLS: SM_EAUTH, logged with the peer's address */
+    const char *bad = scratch("wrongkey");
+    ck_assert_int_eq(keyfile_write(bad, "0123456789abcdef-not-the-key", 28, 0600), 0);
+    ck_sm(sm_connect(&c, url, bad), SM_EAUTH);
+    ck_assert(broker_log_contains(&broker, "peer 127.0.0.1:"));
     ck_sm(broker_connect(&broker, &cli), SM_OK); /* ipc still served */
     tls_env(NULL, NULL, NULL);
 }

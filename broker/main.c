@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,19 @@ static void apply_limits(struct broker *b)
     b->core.limits.nallow = n > 0 ? (size_t)n : 0;
 }
 
+/* limits_check() - say so when the data loaded is already past a limit:
+ * writes that add to it are refused until enough is deleted. */
+static void limits_check(struct broker *b)
+{
+    size_t objects = HASH_CNT(hh, b->core.by_name), used = blob_bytes_used();
+    if (objects > b->cfg.max_objects)
+        log_warn("SM-LIMIT-OVER", "%zu objects loaded, max_objects is %zu: none can be created",
+                 objects, b->cfg.max_objects);
+    if (used > b->cfg.max_memory)
+        log_warn("SM-LIMIT-OVER", "%zu bytes loaded, max_memory is %zu: writes are refused",
+                 used, b->cfg.max_memory);
+}
+
 /* status() - live figures for systemd's STATUS= line; caller holds core->lock. */
 static void status(struct broker *b, int64_t now, char *buf, size_t len)
 {
@@ -79,6 +93,7 @@ static void reload(struct broker *b)
     log_set_level(b->cfg.log_level);
     pthread_mutex_lock(&b->core.lock);
     apply_limits(b);
+    limits_check(b);
     status(b, now_ms(), st, sizeof(st));
     pthread_mutex_unlock(&b->core.lock);
     notify_ready(st);
@@ -247,10 +262,14 @@ static int start(struct broker *b)
     }
     if (load_keys(b) || prepare_ipc(b) || prepare_tls(b))
         return 1;
-    apply_limits(b);
+    /* the saved data comes back whole: limits (core_init()'s, and no object
+     * count) apply from here on, so that lowering one never drops any */
+    b->core.limits.max_objects = SIZE_MAX;
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
     if (b->cfg.state_dir && persist_open(&b->core, b->cfg.state_dir, b->cfg.fsync, b->cfg.compact_bytes))
         return 1;
+    apply_limits(b);
+    limits_check(b);
     struct server_opts so = {.urls = (const char *const *)b->cfg.listen,
                              .nurls = b->cfg.nlisten,
                              .max_message_bytes = b->cfg.max_message_bytes,

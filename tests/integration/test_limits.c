@@ -278,6 +278,52 @@ START_TEST(test_reload)
 }
 END_TEST
 
+START_TEST(test_lowered_limits_keep_saved_data)
+{
+    char state[128];
+    sm_dict *d;
+    sm_val v = {0};
+    static char chunk[1000];
+    memset(chunk, 's', sizeof(chunk));
+    memset(&broker, 0, sizeof(broker));
+    ck_assert_int_eq(broker_init(&broker), 0);
+    snprintf(state, sizeof(state), "%s/state", broker.dir);
+    ck_assert_int_eq(broker_start(&broker, "--state-dir", state, NULL), 0);
+    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    for (int i = 0; i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "d%d", i);
+        ck_sm(sm_dict_open(cli, name, SM_CREATE, NULL, &d), SM_OK);
+        for (int k = 0; k < 40; k++)
+            ck_sm(sm_dict_set(d, sm_int(k), sm_bin(chunk, sizeof(chunk))), SM_OK);
+        sm_dict_close(d);
+    }
+    sm_disconnect(cli);
+    cli = NULL;
+    ck_assert_int_eq(broker_kill(&broker, SIGTERM, 10000), 0);
+
+    /* restarted with limits below what is saved: everything comes back,
+     * the log says so, and only writes that add are refused */
+    ck_assert_int_eq(broker_start(&broker, "--state-dir", state, "--max-objects", "2",
+                                  "--max-memory", "64K", NULL),
+                     0);
+    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    ck_assert(broker_log_contains(&broker, "SM-LIMIT-OVER"));
+    for (int i = 0; i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "d%d", i);
+        ck_sm(sm_dict_open(cli, name, 0, NULL, &d), SM_OK);
+        ck_sm(sm_dict_get(d, sm_int(39), &v), SM_OK);
+        ck_assert_uint_eq(v.v.buf.len, sizeof(chunk));
+        sm_val_free(&v);
+        ck_sm(sm_dict_set(d, sm_int(99), sm_bin(chunk, sizeof(chunk))), SM_ENOMEM);
+        sm_dict_close(d);
+    }
+    ck_sm(sm_dict_open(cli, "new", SM_CREATE, NULL, &d), SM_ELIMIT);
+    ck_sm(sm_ping(cli, NULL), SM_OK);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("limits");
@@ -292,6 +338,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sessions);
     tcase_add_test(tc, test_parked_per_session);
     tcase_add_test(tc, test_reload);
+    tcase_add_test(tc, test_lowered_limits_keep_saved_data);
     suite_add_tcase(s, tc);
     return s;
 }

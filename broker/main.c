@@ -66,8 +66,8 @@ static void limits_check(struct broker *b)
         log_warn("SM-LIMIT-OVER", "%zu objects loaded, max_objects is %zu: none can be created",
                  objects, b->cfg.max_objects);
     if (used > b->cfg.max_memory)
-        log_warn("SM-LIMIT-OVER", "%zu bytes loaded, max_memory is %zu: writes are refused",
-                 used, b->cfg.max_memory);
+        log_warn("SM-LIMIT-OVER", "%zu bytes loaded, max_memory is %zu: writes are refused", used,
+                 b->cfg.max_memory);
 }
 
 /* status() - live figures for systemd's STATUS= line; caller holds core->lock. */

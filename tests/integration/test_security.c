@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_run.h"
@@ -278,6 +279,24 @@ static int tls_connect(const char *url)
     return rc;
 }
 
+/* ctl_tls() - "syncmgrctl -a @url -k KEY --tls-ca @ca [--tls-cert @cert
+ * --tls-key @key] ping" (the files in the broker's directory); its exit
+ * code. */
+static int ctl_tls(const char *url, const char *ca, const char *cert, const char *key)
+{
+    char cmd[2048];
+    const char *ctl = getenv("SYNCMGRCTL");
+    ck_assert_ptr_nonnull(ctl);
+    int n = snprintf(cmd, sizeof(cmd), "'%s' -a '%s' -k '%s' --tls-ca '%s'", ctl, url,
+                     broker.keyfile, scratch(ca));
+    if (cert)
+        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --tls-cert '%s' --tls-key '%s'",
+                      scratch(cert), scratch(key));
+    snprintf(cmd + n, sizeof(cmd) - (size_t)n, " ping >/dev/null 2>&1");
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* tls_broker() - a broker on ipc and on tls+tcp://127.0.0.1:PORT (in @url),
  * requiring client certificates when @require_client. */
 static void tls_broker(char *url, size_t len, bool require_client)
@@ -341,6 +360,9 @@ START_TEST(test_tls_client_certificate_required)
     ck_sm(tls_connect(url), SM_OK);
     ck_sm(broker_connect(&broker, &cli), SM_OK);
     tls_env(NULL, NULL, NULL);
+    /* syncmgrctl: the same files as flags (exit 0 / 3: cannot connect) */
+    ck_assert_int_eq(ctl_tls(url, "ca.pem", "client.pem", "client.key"), 0);
+    ck_assert_int_eq(ctl_tls(url, "ca.pem", NULL, NULL), 3);
 }
 END_TEST
 

@@ -145,7 +145,7 @@ static void pack_session(msgpack_packer *pk, const struct session *s)
     uint64_t parked = 0;
     for (const struct waiter *w = s->waiters; w; w = w->snext)
         parked++;
-    msgpack_pack_map(pk, 11);
+    msgpack_pack_map(pk, 13);
     admin_uint(pk, "id", s->id);
     admin_int(pk, "pid", s->pid);
     admin_int(pk, "uid", s->uid);
@@ -205,7 +205,7 @@ int op_stats(struct call *c)
     up_ms = up_ms > 0 ? up_ms : 0;
 
     msgpack_packer *pk = sink_init(&s);
-    msgpack_pack_map(pk, 11);
+    msgpack_pack_map(pk, 13);
     admin_int(pk, "started_ms", core->started_ms);
     admin_uint(pk, "uptime_s", (uint64_t)up_ms / 1000);
     admin_uint(pk, "objects", HASH_CNT(hh, core->by_name));
@@ -221,6 +221,8 @@ int op_stats(struct call *c)
     msgpack_pack_double(pk, up_ms ? (double)core->ops * 1000.0 / (double)up_ms : 0.0);
     admin_uint(pk, "parked", core->nparked);
     admin_uint(pk, "bytes_stored", blob_bytes_stored());
+    admin_uint(pk, "memory_used", blob_bytes_used());
+    admin_uint(pk, "max_memory", blob_limit());
     admin_uint(pk, "max_parked", core->limits.max_parked);
     pack_persistence(pk, core);
     return sink_reply(&s, c);

@@ -27,6 +27,11 @@ void blob_release(size_t n)
     bytes_used -= n;
 }
 
+size_t blob_limit(void)
+{
+    return bytes_limit;
+}
+
 size_t blob_bytes_used(void)
 {
     return bytes_used;

@@ -39,6 +39,9 @@ struct blob {
 /* blob_set_limit() - the most bytes blob_bytes_used() may reach; 0: none. */
 void blob_set_limit(size_t max);
 
+/* blob_limit() - the limit blob_set_limit() set; 0: none. */
+size_t blob_limit(void);
+
 /* blob_reserve() - count @n more bytes as used; false (nothing counted) if
  * that would pass the limit.  Give them back with blob_release(). */
 bool blob_reserve(size_t n);

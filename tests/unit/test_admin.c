@@ -440,6 +440,9 @@ START_TEST(stats_count_everything)
     ck_assert_int_eq(num("ops"), ops0 + 6); /* three opens, set, wait and this stats */
     ck_assert_int_eq(num("bytes_stored"), (int64_t)blob_bytes_stored());
     ck_assert_int_gt((int64_t)blob_bytes_stored(), (int64_t)bytes);
+    ck_assert_int_eq(num("memory_used"), (int64_t)blob_bytes_used());
+    ck_assert_int_gt(num("memory_used"), num("bytes_stored")); /* overheads counted */
+    ck_assert_int_eq(num("max_memory"), (int64_t)blob_limit());
     ck_assert_int_ge(num("uptime_s"), 0);
     ck_assert_int_eq(num("started_ms"), pc_core.started_ms);
     ck_assert_int_eq(field("ops_per_s")->type, MSGPACK_OBJECT_FLOAT64);

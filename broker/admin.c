@@ -145,7 +145,7 @@ static void pack_session(msgpack_packer *pk, const struct session *s)
     uint64_t parked = 0;
     for (const struct waiter *w = s->waiters; w; w = w->snext)
         parked++;
-    msgpack_pack_map(pk, 13);
+    msgpack_pack_map(pk, 11);
     admin_uint(pk, "id", s->id);
     admin_int(pk, "pid", s->pid);
     admin_int(pk, "uid", s->uid);

@@ -28,6 +28,8 @@ struct bench_opts {
     double duration;       /* seconds */
     unsigned inflight;     /* pipelining depth, 1: synchronous */
     size_t value_size;     /* bytes of each stored value */
+    unsigned keys;         /* distinct keys per thread, cycled */
+    bool keep;             /* objects outlive the run (not SM_TEMP) */
     unsigned idle_conns;   /* connections held open and idle during the run */
     unsigned parked;       /* requests held parked during the run */
     bool json;

@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "  -i, --inflight N       pipelining depth: rounds of N calls in flight (default 1;\n"
             "                         not with lock or batch-N)\n"
             "  -s, --value-size B     bytes of each value written (default 16)\n"
+            "      --keys N           distinct keys per thread, cycled (default 1000)\n"
+            "      --keep             the objects stay after the run (default: temporary)\n"
             "      --idle-conns N     hold N more connections open and idle during the run\n"
             "      --parked N         hold N requests parked (event waits) during the run\n"
             "      --json             one JSON object: ops_per_s, p50_us, p99_us, p999_us, ...\n"
@@ -86,7 +88,7 @@ static long number(const char *s, long lo, long hi)
     return errno || *end || end == s || v < lo || v > hi ? -1 : v;
 }
 
-enum { OPT_IDLE = 256, OPT_PARKED, OPT_JSON, OPT_WORKER, OPT_LOAD };
+enum { OPT_IDLE = 256, OPT_PARKED, OPT_JSON, OPT_WORKER, OPT_LOAD, OPT_KEYS, OPT_KEEP };
 
 /* parse() - options into @o; *role: 0 parent, 1 worker, 2 load. */
 static int parse(int argc, char **argv, struct bench_opts *o, int *role)
@@ -99,12 +101,13 @@ static int parse(int argc, char **argv, struct bench_opts *o, int *role)
         {"idle-conns", 1, NULL, OPT_IDLE}, {"parked", 1, NULL, OPT_PARKED},
         {"json", 0, NULL, OPT_JSON},  {"worker", 1, NULL, OPT_WORKER},
         {"load", 0, NULL, OPT_LOAD},  {"help", 0, NULL, 'h'},
+        {"keys", 1, NULL, OPT_KEYS},  {"keep", 0, NULL, OPT_KEEP},
         {NULL, 0, NULL, 0},
     };
     long v = 0;
     int c;
     *o = (struct bench_opts){.clients = 1, .threads = 1, .duration = 5, .inflight = 1,
-                             .value_size = 16};
+                             .value_size = 16, .keys = 1000};
     while ((c = getopt_long(argc, argv, "a:k:w:c:t:d:i:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': o->address = optarg; break;
@@ -117,6 +120,8 @@ static int parse(int argc, char **argv, struct bench_opts *o, int *role)
         case 's': v = number(optarg, 0, 1 << 24); o->value_size = (size_t)v; break;
         case OPT_IDLE: v = o->idle_conns = (unsigned)number(optarg, 0, 1000000); break;
         case OPT_PARKED: v = o->parked = (unsigned)number(optarg, 0, 10000000); break;
+        case OPT_KEYS: v = o->keys = (unsigned)number(optarg, 1, 100000000); break;
+        case OPT_KEEP: o->keep = true; break;
         case OPT_JSON: o->json = true; break;
         case OPT_WORKER: *role = 1; v = o->id = (unsigned)number(optarg, 0, 1024); break;
         case OPT_LOAD: *role = 2; break;

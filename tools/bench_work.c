@@ -15,8 +15,6 @@
 #include "bench.h"
 #include "syncmgr.h"
 
-#define NKEYS 1000 /* keys per thread, cycled */
-
 struct worker {
     const struct bench_opts *o;
     sm_client *c;
@@ -33,7 +31,7 @@ struct wthread {
     sm_list *l;
     sm_queue *q;
     sm_lock *lk;
-    char (*keys)[32];
+    char (*keys)[32];          /* o->keys of them */
     uint64_t ops, errors, i;
     uint64_t t_last;           /* when its last round ended */
     struct hist hist;
@@ -52,7 +50,7 @@ static void account(struct wthread *t, int rc)
 /* one_op() - the workload's operation once (two calls for queue, lock). */
 static void one_op(struct wthread *t)
 {
-    const char *key = t->keys[t->i++ % NKEYS];
+    const char *key = t->keys[t->i++ % t->w->o->keys];
     sm_val v;
     int64_t r;
     switch (t->w->o->workload) {
@@ -126,7 +124,7 @@ static uint64_t round_once(struct wthread *t, sm_pipeline *p)
 static int open_objects(struct wthread *t)
 {
     sm_client *c = t->w->c;
-    const int fl = SM_CREATE | SM_TEMP;
+    const int fl = SM_CREATE | (t->w->o->keep ? 0 : SM_TEMP);
     char name[64];
     int rc = SM_OK;
     snprintf(name, sizeof(name), "bench-lock-%d-%u", (int)getpid(), t->idx);
@@ -143,12 +141,14 @@ static int open_objects(struct wthread *t)
     if (rc || t->w->o->workload != W_DICT_GET)
         return rc;
     sm_batch *b;
-    if ((rc = sm_batch_begin(c, &b)))
-        return rc;
-    for (unsigned i = 0; i < NKEYS; i++)
-        sm_dict_set(t->d, sm_str(t->keys[i]), t->w->val);
-    rc = sm_batch_exec(b);
-    sm_batch_free(b);
+    for (unsigned i = 0; i < t->w->o->keys && !rc; i += SM_BATCH_MAX) {
+        if ((rc = sm_batch_begin(c, &b)))
+            return rc;
+        for (unsigned k = i; k < t->w->o->keys && k < i + SM_BATCH_MAX; k++)
+            sm_dict_set(t->d, sm_str(t->keys[k]), t->w->val);
+        rc = sm_batch_exec(b);
+        sm_batch_free(b);
+    }
     return rc;
 }
 
@@ -157,7 +157,7 @@ static void *thread_main(void *arg)
     struct wthread *t = arg;
     struct worker *w = t->w;
     sm_pipeline *p = NULL;
-    for (unsigned i = 0; i < NKEYS; i++)
+    for (unsigned i = 0; i < w->o->keys; i++)
         snprintf(t->keys[i], sizeof(t->keys[i]), "k%d-%u-%u", (int)getpid(), t->idx, i);
     t->fatal = open_objects(t);
     if (!t->fatal && w->o->inflight > 1)
@@ -213,7 +213,7 @@ int bench_worker(const struct bench_opts *o)
     pthread_barrier_init(&w.start, NULL, n + 1);
     for (unsigned i = 0; i < n; i++) {
         ts[i] = (struct wthread){.w = &w, .idx = i};
-        if (!(ts[i].keys = calloc(NKEYS, sizeof(*ts[i].keys))))
+        if (!(ts[i].keys = calloc(o->keys, sizeof(*ts[i].keys))))
             return 1;
     }
     int bad = run(&w, ts, n);

@@ -7,6 +7,7 @@
  * batch refused whole.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,56 @@ START_TEST(test_readonly)
 }
 END_TEST
 
+/* ---- persistence: each request of a batch is journaled ---------------------- */
+
+/* start_persistent() - @b on its own state directory; connect *@c. */
+static void start_persistent(struct sm_broker *b, sm_client **c)
+{
+    char state[200];
+    snprintf(state, sizeof(state), "%s/state", b->dir);
+    unlink(b->sockpath); /* a killed broker leaves it behind */
+    ck_assert_int_eq(broker_start(b, "--state-dir", state, NULL), 0);
+    ck_sm(broker_connect(b, c), SM_OK);
+}
+
+START_TEST(test_journaled)
+{
+    struct sm_broker pb = {0};
+    sm_client *c;
+    sm_dict *d;
+    sm_list *l;
+    sm_batch *b;
+    sm_val v;
+    size_t n;
+    ck_assert_int_eq(broker_init(&pb), 0);
+    start_persistent(&pb, &c);
+    ck_sm(sm_dict_open(c, "PD", SM_CREATE, NULL, &d), SM_OK);
+    ck_sm(sm_list_open(c, "PL", SM_CREATE, NULL, &l), SM_OK);
+    ck_sm(sm_batch_begin(c, &b), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("a"), sm_int(1)), SM_EQUEUED);
+    ck_sm(sm_dict_del(d, sm_str("missing")), SM_EQUEUED);
+    ck_sm(sm_list_append(l, sm_str("x")), SM_EQUEUED);
+    ck_sm(sm_dict_incr(d, sm_str("a"), 41, NULL), SM_EQUEUED);
+    ck_sm(sm_batch_exec(b), SM_OK);
+    ck_sm(sm_batch_status(b, 1), SM_ENOKEY);
+    sm_batch_free(b);
+    sm_disconnect(c);
+    broker_kill(&pb, SIGKILL, 10000);
+
+    start_persistent(&pb, &c);
+    ck_sm(sm_dict_open(c, "PD", 0, NULL, &d), SM_OK);
+    ck_sm(sm_list_open(c, "PL", 0, NULL, &l), SM_OK);
+    ck_sm(sm_dict_get(d, sm_str("a"), &v), SM_OK);
+    ck_repr(v, "42");
+    ck_sm(sm_list_len(l, &n), SM_OK);
+    ck_assert_uint_eq(n, 1);
+    sm_dict_close(d);
+    sm_list_close(l);
+    sm_disconnect(c);
+    broker_stop(&pb, true);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     child_dispatch(argc, argv, progs);
@@ -399,6 +450,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_too_big);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_readonly);
+    tcase_add_test(tc, test_journaled);
     suite_add_tcase(s, tc);
 
     return check_run(s, CK_ENV);

@@ -172,6 +172,10 @@ static void *thread_main(void *arg)
         hist_add(&t->hist, t->t_last - a);
     }
     sm_pipeline_free(p);
+    sm_dict_close(t->d);
+    sm_list_close(t->l);
+    sm_queue_close(t->q);
+    sm_lock_close(t->lk);
     return NULL;
 }
 
@@ -240,5 +244,12 @@ int bench_worker(const struct bench_opts *o)
     }
     fflush(stdout);
     sm_disconnect(w.c);
-    return bad || !all ? 1 : 0;
+    bad = bad || !all;
+    for (unsigned i = 0; i < n; i++)
+        free(ts[i].keys);
+    free(ts);
+    free(bytes);
+    free(all);
+    pthread_barrier_destroy(&w.start);
+    return bad ? 1 : 0;
 }

@@ -49,6 +49,7 @@ static int prog_writer(int argc, char **argv)
             return 2;
         sm_batch_free(b);
     }
+    sm_dict_close(d);
     sm_disconnect(c);
     return 0;
 }
@@ -77,6 +78,7 @@ static int prog_reader(int argc, char **argv)
         sm_batch_free(b);
     }
     printf("%ld\n", torn);
+    sm_dict_close(d);
     sm_disconnect(c);
     return 0;
 }
@@ -94,6 +96,7 @@ static int prog_holder(int argc, char **argv)
     fflush(stdout);
     while (fread(buf, 1, sizeof(buf), stdin) > 0)
         ;
+    sm_lock_close(l);
     sm_disconnect(c);
     return 0;
 }
@@ -419,6 +422,8 @@ START_TEST(test_journaled)
     ck_sm(sm_batch_exec(b), SM_OK);
     ck_sm(sm_batch_status(b, 1), SM_ENOKEY);
     sm_batch_free(b);
+    sm_dict_close(d);
+    sm_list_close(l);
     sm_disconnect(c);
     broker_kill(&pb, SIGKILL, 10000);
 

@@ -11,10 +11,10 @@
 #include "client_internal.h"
 
 struct sm_batch {
-    struct smc_sink sink;  /* first: the sink is the batch */
-    msgpack_sbuffer body;  /* the queued requests, one after another */
+    struct smc_sink sink; /* first: the sink is the batch */
+    msgpack_sbuffer body; /* the queued requests, one after another */
     struct smc_results res;
-    bool open;             /* begun, not yet executed */
+    bool open; /* begun, not yet executed */
 };
 
 /* take() - queue one request: its bytes go into the batch body. */

@@ -182,17 +182,17 @@ int smc_ctx_result(struct smc_thread *t, bool sent);
 
 /* One deferred call's outcome: its reply status and fields. */
 struct smc_result {
-    int status;          /* SM_EQUEUED until the reply is in */
+    int status; /* SM_EQUEUED until the reply is in */
     uint32_t nfields;
-    mp_reader r;         /* at the first field */
-    nng_msg *msg;        /* the reply it points into, when it owns one */
+    mp_reader r;  /* at the first field */
+    nng_msg *msg; /* the reply it points into, when it owns one */
 };
 
 /* The outcomes of deferred calls, by the order they were made. */
 struct smc_results {
     struct smc_result *v;
     size_t n, cap;
-    nng_msg *shared;     /* a batch's one reply, which every result points into */
+    nng_msg *shared; /* a batch's one reply, which every result points into */
 };
 
 /* smc_results_add() - a new pending result; its index in *idx.  SM_ENOMEM. */

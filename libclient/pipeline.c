@@ -19,22 +19,22 @@
 struct slot {
     struct sm_pipeline *p;
     struct smc_thread *t;
-    size_t idx;            /* the call it carries */
-    bool busy;             /* a call in flight or uncollected */
-    bool sending;          /* its send has not completed yet */
-    bool done;             /* reply in (or failure), under p->mu */
+    size_t idx;   /* the call it carries */
+    bool busy;    /* a call in flight or uncollected */
+    bool sending; /* its send has not completed yet */
+    bool done;    /* reply in (or failure), under p->mu */
     int rc;
 };
 
 struct sm_pipeline {
-    struct smc_sink sink;  /* first: the sink is the pipeline */
+    struct smc_sink sink; /* first: the sink is the pipeline */
     struct smc_results res;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct slot *slots;
     unsigned depth;
-    size_t calls;          /* calls made since the last reset */
-    bool open;             /* calls are being queued */
+    size_t calls; /* calls made since the last reset */
+    bool open;    /* calls are being queued */
 };
 
 /* slot_cb() - an operation of @arg's context finished. */

@@ -28,8 +28,8 @@ void smc_results_reply(struct smc_results *rs, size_t i, int rc, nng_msg *msg)
     struct smc_result *e = &rs->v[i];
     if (rc == SM_OK && !msg)
         rc = SM_EPROTO;
-    if (rc == SM_OK && reply_decode(nng_msg_body(msg), nng_msg_len(msg), &e->status, &e->r,
-                                    &e->nfields) != SM_OK)
+    if (rc == SM_OK &&
+        reply_decode(nng_msg_body(msg), nng_msg_len(msg), &e->status, &e->r, &e->nfields) != SM_OK)
         rc = SM_EPROTO;
     if (rc) {
         if (msg)

@@ -19,26 +19,26 @@
 enum bench_workload { W_DICT_SET, W_DICT_GET, W_LIST_APPEND, W_QUEUE, W_LOCK, W_INCR, W_BATCH };
 
 struct bench_opts {
-    const char *address;   /* NULL: the library's default */
+    const char *address; /* NULL: the library's default */
     const char *keyfile;
     enum bench_workload workload;
-    unsigned batch;        /* N of batch-N */
-    unsigned clients;      /* processes */
-    unsigned threads;      /* per process, sharing its connection */
-    double duration;       /* seconds */
-    unsigned inflight;     /* pipelining depth, 1: synchronous */
-    size_t value_size;     /* bytes of each stored value */
-    unsigned keys;         /* distinct keys per thread, cycled */
-    bool keep;             /* objects outlive the run (not SM_TEMP) */
-    unsigned idle_conns;   /* connections held open and idle during the run */
-    unsigned parked;       /* requests held parked during the run */
+    unsigned batch;      /* N of batch-N */
+    unsigned clients;    /* processes */
+    unsigned threads;    /* per process, sharing its connection */
+    double duration;     /* seconds */
+    unsigned inflight;   /* pipelining depth, 1: synchronous */
+    size_t value_size;   /* bytes of each stored value */
+    unsigned keys;       /* distinct keys per thread, cycled */
+    bool keep;           /* objects outlive the run (not SM_TEMP) */
+    unsigned idle_conns; /* connections held open and idle during the run */
+    unsigned parked;     /* requests held parked during the run */
     bool json;
-    unsigned id;           /* a worker's number */
+    unsigned id; /* a worker's number */
 };
 
 /* ---- latency histogram (bench_hist.c) ------------------------------------ */
 
-#define HIST_SUB 16        /* buckets per power of two: about 4 % wide */
+#define HIST_SUB 16 /* buckets per power of two: about 4 % wide */
 #define HIST_N (64 * HIST_SUB)
 
 struct hist {

@@ -36,28 +36,29 @@ const char *workload_name(enum bench_workload w)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: syncmgr-bench [OPTIONS]\n"
-            "Load a running syncmgrd and print operations per second and latency.\n\n"
-            "  -a, --address URL      broker address (default: $SYNCMGR_ADDRESS or the default socket)\n"
-            "  -k, --authkey-file F   key file (default: $SYNCMGR_AUTHKEY_FILE or the default key)\n"
-            "  -w, --workload W       dict-set (default), dict-get, list-append, queue (a put and\n"
-            "                         a get: one op), lock (an acquire and a release: one op),\n"
-            "                         incr, batch-N (N dict sets in one sm_batch: N ops)\n"
-            "  -c, --clients N        client processes (default 1), one connection each\n"
-            "  -t, --threads N        threads per client sharing its connection (default 1)\n"
-            "  -d, --duration S       seconds to run (default 5)\n"
-            "  -i, --inflight N       pipelining depth: rounds of N calls in flight (default 1;\n"
-            "                         not with lock or batch-N)\n"
-            "  -s, --value-size B     bytes of each value written (default 16)\n"
-            "      --keys N           distinct keys per thread, cycled (default 1000)\n"
-            "      --keep             the objects stay after the run (default: temporary)\n"
-            "      --idle-conns N     hold N more connections open and idle during the run\n"
-            "      --parked N         hold N requests parked (event waits) during the run\n"
-            "      --json             one JSON object: ops_per_s, p50_us, p99_us, p999_us, ...\n"
-            "  -h, --help             this help\n\n"
-            "A latency sample is one round: one op, one pipelined round or one batch.\n"
-            "Objects are temporary (bench-dict, bench-list, bench-queue, bench-lock-*).\n");
+    fprintf(
+        f, "usage: syncmgr-bench [OPTIONS]\n"
+           "Load a running syncmgrd and print operations per second and latency.\n\n"
+           "  -a, --address URL      broker address (default: $SYNCMGR_ADDRESS or the default "
+           "socket)\n"
+           "  -k, --authkey-file F   key file (default: $SYNCMGR_AUTHKEY_FILE or the default key)\n"
+           "  -w, --workload W       dict-set (default), dict-get, list-append, queue (a put and\n"
+           "                         a get: one op), lock (an acquire and a release: one op),\n"
+           "                         incr, batch-N (N dict sets in one sm_batch: N ops)\n"
+           "  -c, --clients N        client processes (default 1), one connection each\n"
+           "  -t, --threads N        threads per client sharing its connection (default 1)\n"
+           "  -d, --duration S       seconds to run (default 5)\n"
+           "  -i, --inflight N       pipelining depth: rounds of N calls in flight (default 1;\n"
+           "                         not with lock or batch-N)\n"
+           "  -s, --value-size B     bytes of each value written (default 16)\n"
+           "      --keys N           distinct keys per thread, cycled (default 1000)\n"
+           "      --keep             the objects stay after the run (default: temporary)\n"
+           "      --idle-conns N     hold N more connections open and idle during the run\n"
+           "      --parked N         hold N requests parked (event waits) during the run\n"
+           "      --json             one JSON object: ops_per_s, p50_us, p99_us, p999_us, ...\n"
+           "  -h, --help             this help\n\n"
+           "A latency sample is one round: one op, one pipelined round or one batch.\n"
+           "Objects are temporary (bench-dict, bench-list, bench-queue, bench-lock-*).\n");
 }
 
 /* parse_workload() - a name, or batch-N. */
@@ -94,39 +95,82 @@ enum { OPT_IDLE = 256, OPT_PARKED, OPT_JSON, OPT_WORKER, OPT_LOAD, OPT_KEYS, OPT
 static int parse(int argc, char **argv, struct bench_opts *o, int *role)
 {
     static const struct option opts[] = {
-        {"address", 1, NULL, 'a'},    {"authkey-file", 1, NULL, 'k'},
-        {"workload", 1, NULL, 'w'},   {"clients", 1, NULL, 'c'},
-        {"threads", 1, NULL, 't'},    {"duration", 1, NULL, 'd'},
-        {"inflight", 1, NULL, 'i'},   {"value-size", 1, NULL, 's'},
-        {"idle-conns", 1, NULL, OPT_IDLE}, {"parked", 1, NULL, OPT_PARKED},
-        {"json", 0, NULL, OPT_JSON},  {"worker", 1, NULL, OPT_WORKER},
-        {"load", 0, NULL, OPT_LOAD},  {"help", 0, NULL, 'h'},
-        {"keys", 1, NULL, OPT_KEYS},  {"keep", 0, NULL, OPT_KEEP},
+        {"address", 1, NULL, 'a'},
+        {"authkey-file", 1, NULL, 'k'},
+        {"workload", 1, NULL, 'w'},
+        {"clients", 1, NULL, 'c'},
+        {"threads", 1, NULL, 't'},
+        {"duration", 1, NULL, 'd'},
+        {"inflight", 1, NULL, 'i'},
+        {"value-size", 1, NULL, 's'},
+        {"idle-conns", 1, NULL, OPT_IDLE},
+        {"parked", 1, NULL, OPT_PARKED},
+        {"json", 0, NULL, OPT_JSON},
+        {"worker", 1, NULL, OPT_WORKER},
+        {"load", 0, NULL, OPT_LOAD},
+        {"help", 0, NULL, 'h'},
+        {"keys", 1, NULL, OPT_KEYS},
+        {"keep", 0, NULL, OPT_KEEP},
         {NULL, 0, NULL, 0},
     };
     long v = 0;
     int c;
-    *o = (struct bench_opts){.clients = 1, .threads = 1, .duration = 5, .inflight = 1,
-                             .value_size = 16, .keys = 1000};
+    *o = (struct bench_opts){
+        .clients = 1, .threads = 1, .duration = 5, .inflight = 1, .value_size = 16, .keys = 1000};
     while ((c = getopt_long(argc, argv, "a:k:w:c:t:d:i:s:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'a': o->address = optarg; break;
-        case 'k': o->keyfile = optarg; break;
-        case 'w': v = parse_workload(optarg, o); break;
-        case 'c': v = o->clients = (unsigned)number(optarg, 1, 1024); break;
-        case 't': v = o->threads = (unsigned)number(optarg, 1, 1024); break;
-        case 'd': v = (o->duration = strtod(optarg, NULL)) > 0 ? 0 : -1; break;
-        case 'i': v = o->inflight = (unsigned)number(optarg, 1, SM_PIPELINE_MAX); break;
-        case 's': v = number(optarg, 0, 1 << 24); o->value_size = (size_t)v; break;
-        case OPT_IDLE: v = o->idle_conns = (unsigned)number(optarg, 0, 1000000); break;
-        case OPT_PARKED: v = o->parked = (unsigned)number(optarg, 0, 10000000); break;
-        case OPT_KEYS: v = o->keys = (unsigned)number(optarg, 1, 100000000); break;
-        case OPT_KEEP: o->keep = true; break;
-        case OPT_JSON: o->json = true; break;
-        case OPT_WORKER: *role = 1; v = o->id = (unsigned)number(optarg, 0, 1024); break;
-        case OPT_LOAD: *role = 2; break;
-        case 'h': usage(stdout); exit(0);
-        default: return -1;
+        case 'a':
+            o->address = optarg;
+            break;
+        case 'k':
+            o->keyfile = optarg;
+            break;
+        case 'w':
+            v = parse_workload(optarg, o);
+            break;
+        case 'c':
+            v = o->clients = (unsigned)number(optarg, 1, 1024);
+            break;
+        case 't':
+            v = o->threads = (unsigned)number(optarg, 1, 1024);
+            break;
+        case 'd':
+            v = (o->duration = strtod(optarg, NULL)) > 0 ? 0 : -1;
+            break;
+        case 'i':
+            v = o->inflight = (unsigned)number(optarg, 1, SM_PIPELINE_MAX);
+            break;
+        case 's':
+            v = number(optarg, 0, 1 << 24);
+            o->value_size = (size_t)v;
+            break;
+        case OPT_IDLE:
+            v = o->idle_conns = (unsigned)number(optarg, 0, 1000000);
+            break;
+        case OPT_PARKED:
+            v = o->parked = (unsigned)number(optarg, 0, 10000000);
+            break;
+        case OPT_KEYS:
+            v = o->keys = (unsigned)number(optarg, 1, 100000000);
+            break;
+        case OPT_KEEP:
+            o->keep = true;
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_WORKER:
+            *role = 1;
+            v = o->id = (unsigned)number(optarg, 0, 1024);
+            break;
+        case OPT_LOAD:
+            *role = 2;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return -1;
         }
         if (v == -1 || (unsigned)v == (unsigned)-1)
             return -1;
@@ -145,7 +189,7 @@ static int parse(int argc, char **argv, struct bench_opts *o, int *role)
 
 struct child {
     pid_t pid;
-    int in, out;  /* its stdin (we write), its stdout (we read) */
+    int in, out; /* its stdin (we write), its stdout (we read) */
 };
 
 /* spawn() - this program again with argv + @extra1 @extra2. */
@@ -236,8 +280,10 @@ static void print_total(const struct bench_opts *o, const struct total *t)
     printf("\n  %.0f ops/s  (%llu ops, %llu errors)\n", t->ops_per_s, (unsigned long long)t->ops,
            (unsigned long long)t->errors);
     printf("  latency per %s: p50 %.1f us  p99 %.1f us  p99.9 %.1f us\n",
-           o->workload == W_BATCH ? "batch" : o->inflight > 1 ? "pipelined round" : "op", p50,
-           p99, p999);
+           o->workload == W_BATCH ? "batch"
+           : o->inflight > 1      ? "pipelined round"
+                                  : "op",
+           p50, p99, p999);
 }
 
 /* parent() - start the load and the clients, go, add up, print. */

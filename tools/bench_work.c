@@ -18,9 +18,9 @@
 struct worker {
     const struct bench_opts *o;
     sm_client *c;
-    sm_val val;                /* the value every write stores */
-    pthread_barrier_t start;   /* threads ready, then the go byte */
-    uint64_t t0, t_end;        /* the run, set by the main thread at go */
+    sm_val val;              /* the value every write stores */
+    pthread_barrier_t start; /* threads ready, then the go byte */
+    uint64_t t0, t_end;      /* the run, set by the main thread at go */
 };
 
 struct wthread {
@@ -31,11 +31,11 @@ struct wthread {
     sm_list *l;
     sm_queue *q;
     sm_lock *lk;
-    char (*keys)[32];          /* o->keys of them */
+    char (*keys)[32]; /* o->keys of them */
     uint64_t ops, errors, i;
-    uint64_t t_last;           /* when its last round ended */
+    uint64_t t_last; /* when its last round ended */
     struct hist hist;
-    int fatal;                 /* SM_ECONN or a setup failure */
+    int fatal; /* SM_ECONN or a setup failure */
 };
 
 /* account() - the status of one call: queued and OK are fine. */
@@ -83,7 +83,7 @@ static void one_op(struct wthread *t)
 /* COUNT_ERRORS() - the failed slots of a batch or pipeline round. */
 #define COUNT_ERRORS(t, kind, x)                                                                   \
     for (size_t k_ = 0; k_ < sm_##kind##_count(x); k_++)                                           \
-        account(t, sm_##kind##_status(x, k_))
+    account(t, sm_##kind##_status(x, k_))
 
 /* round_batch() - one batch of N dict sets. */
 static uint64_t round_batch(struct wthread *t)

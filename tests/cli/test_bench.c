@@ -27,8 +27,8 @@ static void teardown(void)
  * checks the exit code and the JSON object, and returns its ops/s. */
 static double bench(const char *secs, ...)
 {
-    char *argv[32] = {NULL, "-a", broker.address, "-k", broker.keyfile, "--json", "-d",
-                      (char *)secs};
+    char *argv[32] = {NULL,           "-a",     broker.address, "-k",
+                      broker.keyfile, "--json", "-d",           (char *)secs};
     int n = 8;
     va_list ap;
     va_start(ap, secs);
@@ -53,7 +53,7 @@ static double bench(const char *secs, ...)
 START_TEST(test_workloads)
 {
     static const char *const w[] = {"dict-set", "dict-get", "list-append", "queue",
-                                    "lock", "incr", "batch-16"};
+                                    "lock",     "incr",     "batch-16"};
     for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
         bench("0.2", "--workload", w[i], NULL);
 }

@@ -342,10 +342,10 @@ START_TEST(test_refused)
     raw_admin(&broker, &r);
     raw_batch(&r, fill_refused, 5, st);
     ck_sm(st[0], SM_OK);
-    ck_sm(st[1], SM_EINVAL);   /* nested batch */
-    ck_sm(st[2], SM_EINVAL);   /* handshake op */
-    ck_sm(st[3], SM_ENOTSUP);  /* unknown op: the same check as alone */
-    ck_sm(st[4], SM_EPROTO);   /* not a request */
+    ck_sm(st[1], SM_EINVAL);  /* nested batch */
+    ck_sm(st[2], SM_EINVAL);  /* handshake op */
+    ck_sm(st[3], SM_ENOTSUP); /* unknown op: the same check as alone */
+    ck_sm(st[4], SM_EPROTO);  /* not a request */
     raw_close(&r);
 }
 END_TEST

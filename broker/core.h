@@ -120,6 +120,7 @@ struct call {
     void *req;                 /* transport's request, for parking */
     const void *raw;           /* the request's bytes, as journaled (persist.h) */
     size_t rawlen;
+    bool in_batch;             /* a batch's sub-request: never parks (batch.h) */
 };
 
 /* Every handler: int op_<sym>(struct call *c), from ops.def.  Returns an
@@ -128,6 +129,15 @@ typedef int op_fn(struct call *c);
 #define SM_OP(sym, ...) op_fn op_##sym;
 #include "ops.def"
 #undef SM_OP
+
+/**
+ * dispatch_call() - decode @len bytes at @buf into @f, check them (session,
+ * flags, handle; batch_sub_check() for a batch's sub-request), journal the
+ * request (persist_call()) and run the handler, which packs its fields into
+ * c->rep; each request of a batch is journaled on its own.  @c has core, sess, rep and
+ * req set.  Returns the status, or SM_PARKED.  Caller holds core->lock.
+ */
+int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f);
 
 /**
  * dispatch() - decode, check and run one request from @sess.  Returns the

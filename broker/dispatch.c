@@ -1,4 +1,5 @@
 /* dispatch.c - opcode -> handler via ops.def; every check happens here, once. */
+#include "batch.h"
 #include "core.h"
 #include "events.h"
 #include "log.h"
@@ -30,29 +31,41 @@ static int check(struct call *c)
     return SM_OK;
 }
 
-int dispatch(struct core *core, struct session *sess, const void *buf, size_t len, void *req,
-             nng_msg **out)
+int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f)
 {
-    struct frame f;
-    struct call c = {.core = core, .sess = sess, .f = &f, .req = req, .raw = buf, .rawlen = len};
-    *out = NULL;
-    core->ops++;
-    sess->ops++;
-    if (reply_begin(&c.rep))
-        return SM_ENOMEM;
-    int rc = frame_decode(buf, len, core->limits.max_depth, &f);
+    struct session *sess = c->sess;
+    c->f = f;
+    c->raw = buf;
+    c->rawlen = len;
+    int rc = frame_decode(buf, len, c->core->limits.max_depth, f);
     if (rc == SM_OK) {
-        rc = check(&c);
+        rc = check(c);
     } else if (!sess->authed) {
         /* a peer without the key learns nothing, not even the op table */
         sess->auth_failures++;
         rc = SM_EAUTH;
     }
-    if (rc == SM_OK && core->persist)
-        rc = persist_call(&c); /* journaled before it changes anything */
+    if (rc == SM_OK && c->in_batch)
+        rc = batch_sub_check(f);
+    if (rc == SM_OK && c->core->persist)
+        rc = persist_call(c); /* journaled before it changes anything */
     if (rc == SM_OK)
-        rc = handlers[f.opcode](&c);
-    events_note(&c, rc); /* watchers see what completed (events.h) */
+        rc = handlers[f->opcode](c);
+    events_note(c, rc); /* watchers see what completed (events.h) */
+    return rc;
+}
+
+int dispatch(struct core *core, struct session *sess, const void *buf, size_t len, void *req,
+             nng_msg **out)
+{
+    struct frame f;
+    struct call c = {.core = core, .sess = sess, .req = req};
+    *out = NULL;
+    core->ops++;
+    sess->ops++;
+    if (reply_begin(&c.rep))
+        return SM_ENOMEM;
+    int rc = dispatch_call(&c, buf, len, &f);
     if (rc == SM_PARKED) {
         nng_msg_free(c.rep.msg);
         return SM_PARKED;

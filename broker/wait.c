@@ -82,7 +82,7 @@ struct waiter *wait_park_on(struct call *c, struct object *obj, struct waiter **
                             int64_t timeout_ms, int timeout_status)
 {
     struct core *core = c->core;
-    if (core->nparked >= core->limits.max_parked ||
+    if (c->in_batch || core->nparked >= core->limits.max_parked ||
         c->sess->nparked >= core->limits.max_parked_session)
         return NULL;
     struct waiter *w = calloc(1, sizeof(*w));
@@ -142,6 +142,8 @@ void wait_move(struct waiter *w, struct object *obj, struct waiter **queue, bool
 int wait_park_error(const struct call *c)
 {
     const struct limits *l = &c->core->limits;
+    if (c->in_batch)
+        return SM_EINVAL; /* a batch never waits (batch.h) */
     return c->core->nparked >= l->max_parked || c->sess->nparked >= l->max_parked_session
                ? SM_ELIMIT
                : SM_ENOMEM;

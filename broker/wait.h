@@ -49,14 +49,16 @@ struct waiter {
 /**
  * wait_park() - park @c's request on @queue for @timeout_ms (SM_FOREVER = -1
  * for none; 0 is the caller's business: it must not park).  Returns the
- * waiter (the handler may fill tid/arg) or NULL when a parked-request
- * limit (all, or of c->sess) is reached (reply SM_ELIMIT) or memory ran out.
+ * waiter (the handler may fill tid/arg) or NULL inside a batch, when a
+ * parked-request limit (all, or of c->sess) is reached or memory ran out
+ * (wait_park_error()).
  */
 struct waiter *wait_park(struct call *c, struct waiter **queue, int64_t timeout_ms,
                          int timeout_status);
 
-/* wait_park_error() - why wait_park() just returned NULL: SM_ELIMIT when
- * a parked-request limit is reached, else SM_ENOMEM. */
+/* wait_park_error() - why wait_park() just returned NULL: SM_EINVAL inside
+ * a batch (it never parks), SM_ELIMIT when a parked-request limit is
+ * reached, else SM_ENOMEM. */
 int wait_park_error(const struct call *c);
 
 /* wait_park_on() - wait_park() on a queue of @obj rather than of c->obj

@@ -111,18 +111,15 @@ static void thread_exit(void *arg)
         thread_free(arg);
 }
 
-/* thread_get() - the calling thread's context on @c, made on first use. */
-static int thread_get(sm_client *c, struct smc_thread **out)
+/* ctx_new() - a REQ context on @c and its aio (calling @cb(@arg) when
+ * given), on g_threads so that a lost connection cancels its calls. */
+static int ctx_new(sm_client *c, void (*cb)(void *), void *arg, struct smc_thread **out)
 {
-    struct smc_thread *t = pthread_getspecific(c->key);
-    if (t) {
-        *out = t;
-        return SM_OK;
-    }
-    if (!(t = calloc(1, sizeof(*t))))
+    struct smc_thread *t = calloc(1, sizeof(*t));
+    if (!t)
         return SM_ENOMEM;
     t->c = c;
-    if (nng_aio_alloc(&t->aio, NULL, NULL)) {
+    if (nng_aio_alloc(&t->aio, cb, arg)) {
         free(t);
         return SM_ENOMEM;
     }
@@ -137,9 +134,19 @@ static int thread_get(sm_client *c, struct smc_thread **out)
     t->next = g_threads;
     g_threads = t;
     pthread_mutex_unlock(&g_mu);
-    pthread_setspecific(c->key, t);
     *out = t;
     return SM_OK;
+}
+
+/* thread_get() - the calling thread's context on @c, made on first use. */
+static int thread_get(sm_client *c, struct smc_thread **out)
+{
+    struct smc_thread *t = pthread_getspecific(c->key);
+    int rc = SM_OK;
+    if (!t && (rc = ctx_new(c, NULL, NULL, &t)) == SM_OK)
+        pthread_setspecific(c->key, t);
+    *out = t;
+    return rc;
 }
 
 /* mark_dead() - no call may start from now on; cancel those in flight. */
@@ -166,10 +173,9 @@ static void pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 /* ---- one round trip ----------------------------------------------------- */
 
-/* start() - start a send of @msg (consumed; NULL: a receive) on @t's
- * context, unless the client is dead, and wait for it. */
-static int start(sm_client *c, struct smc_thread *t, nng_msg *msg)
+int smc_ctx_start(struct smc_thread *t, nng_msg *msg)
 {
+    sm_client *c = t->c;
     pthread_rwlock_rdlock(&c->lock);
     bool dead = c->dead;
     if (!dead && msg) {
@@ -179,19 +185,31 @@ static int start(sm_client *c, struct smc_thread *t, nng_msg *msg)
         nng_ctx_recv(t->ctx, t->aio);
     }
     pthread_rwlock_unlock(&c->lock);
-    if (dead) {
-        if (msg)
-            nng_msg_free(msg);
-        return SM_ECONN;
-    }
-    nng_aio_wait(t->aio);
+    if (dead && msg)
+        nng_msg_free(msg);
+    return dead ? SM_ECONN : SM_OK;
+}
+
+int smc_ctx_result(struct smc_thread *t, bool sent)
+{
     if (nng_aio_result(t->aio) == 0)
         return SM_OK;
     nng_msg *left = nng_aio_get_msg(t->aio); /* a failed send leaves it with us */
-    if (msg && left)
+    if (sent && left)
         nng_msg_free(left);
     nng_aio_set_msg(t->aio, NULL);
     return SM_ECONN;
+}
+
+/* start() - start a send of @msg (consumed; NULL: a receive) on @t's
+ * context, unless the client is dead, and wait for it. */
+static int start(struct smc_thread *t, nng_msg *msg)
+{
+    int rc = smc_ctx_start(t, msg);
+    if (rc)
+        return rc;
+    nng_aio_wait(t->aio);
+    return smc_ctx_result(t, msg != NULL);
 }
 
 /* exchange() - send @msg (consumed) and return the reply message. */
@@ -203,7 +221,7 @@ static int exchange(sm_client *c, nng_msg *msg, nng_msg **reply)
         nng_msg_free(msg);
         return rc;
     }
-    if ((rc = start(c, t, msg)) || (rc = start(c, t, NULL)))
+    if ((rc = start(t, msg)) || (rc = start(t, NULL)))
         return rc;
     *reply = nng_aio_get_msg(t->aio);
     nng_aio_set_msg(t->aio, NULL);
@@ -306,6 +324,8 @@ void smc_req_abort(struct smc_req *rq)
 
 /* ---- calls and reply shapes --------------------------------------------- */
 
+__thread struct smc_sink *smc_sink_tls;
+
 int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
 {
     memset(rep, 0, sizeof(*rep));
@@ -318,6 +338,9 @@ int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
     }
     nng_msg *msg = rq->msg;
     rq->msg = NULL;
+    struct smc_sink *sink = smc_sink_tls;
+    if (sink && sink->c == c)
+        return sink->take(sink, msg); /* a batch or pipeline (batch.c, pipeline.c) */
     int rc = call_msg(c, msg, rep);
     if (rc)
         return rc;
@@ -679,4 +702,27 @@ void smc_obj_close(struct smc_obj *o)
         smc_call0(o->c, &rq);
     free(o->name);
     free(o);
+}
+
+/* ---- contexts of a pipeline ---------------------------------------------- */
+
+int smc_ctx_open(sm_client *c, void (*cb)(void *), void *arg, struct smc_thread **out)
+{
+    if (in_child(c))
+        return SM_ECONN;
+    return ctx_new(c, cb, arg, out);
+}
+
+nng_aio *smc_ctx_aio(struct smc_thread *t)
+{
+    return t->aio;
+}
+
+void smc_ctx_close(struct smc_thread *t)
+{
+    pthread_mutex_lock(&g_mu);
+    bool mine = unlink_thread(t);
+    pthread_mutex_unlock(&g_mu);
+    if (mine)
+        thread_free(t);
 }

@@ -137,6 +137,101 @@ int smc_call_uint(sm_client *c, struct smc_req *rq, uint64_t *out); /* a uint */
 int smc_call_size(sm_client *c, struct smc_req *rq, size_t *out);   /* a uint */
 int smc_call_int(sm_client *c, struct smc_req *rq, int64_t *out);   /* an int */
 
+/* ---- deferred calls (batch.c, pipeline.c) -------------------------------- */
+
+/* A sink takes the requests the calling thread makes on one client instead
+ * of their round trips: smc_call() hands it the packed request. */
+struct smc_sink {
+    sm_client *c;
+    /* consume @msg; return SM_EQUEUED, or an error (nothing was queued) */
+    int (*take)(struct smc_sink *s, nng_msg *msg);
+};
+
+/* The calling thread's sink, or NULL (one at a time per thread). */
+extern __thread struct smc_sink *smc_sink_tls;
+
+/* One REQ context and aio of a client (client.c): the calling thread's, or
+ * one of a pipeline's. */
+struct smc_thread;
+
+/**
+ * smc_ctx_open() - a new context on @c whose aio calls @cb(@arg) when an
+ * operation completes.  A lost connection cancels it like every call in
+ * flight.  Close with smc_ctx_close() before sm_disconnect().
+ */
+int smc_ctx_open(sm_client *c, void (*cb)(void *), void *arg, struct smc_thread **out);
+
+/* smc_ctx_close() - free a context (nothing when sm_disconnect() took it). */
+void smc_ctx_close(struct smc_thread *t);
+
+/* smc_ctx_aio() - the context's aio (its result and message). */
+nng_aio *smc_ctx_aio(struct smc_thread *t);
+
+/**
+ * smc_ctx_start() - start sending @msg (consumed), or receiving when @msg is
+ * NULL, on @t without waiting.  SM_OK, or SM_ECONN when the connection is
+ * already lost (then nothing was started and @msg is freed).
+ */
+int smc_ctx_start(struct smc_thread *t, nng_msg *msg);
+
+/* smc_ctx_result() - the outcome of @t's finished operation: SM_OK or
+ * SM_ECONN (then a send's message, @sent, is freed). */
+int smc_ctx_result(struct smc_thread *t, bool sent);
+
+/* ---- results of a batch or pipeline (results.c) ------------------------ */
+
+/* One deferred call's outcome: its reply status and fields. */
+struct smc_result {
+    int status; /* SM_EQUEUED until the reply is in */
+    uint32_t nfields;
+    mp_reader r;  /* at the first field */
+    nng_msg *msg; /* the reply it points into, when it owns one */
+};
+
+/* The outcomes of deferred calls, by the order they were made. */
+struct smc_results {
+    struct smc_result *v;
+    size_t n, cap;
+    nng_msg *shared; /* a batch's one reply, which every result points into */
+};
+
+/* smc_results_add() - a new pending result; its index in *idx.  SM_ENOMEM. */
+int smc_results_add(struct smc_results *rs, size_t *idx);
+
+/* smc_results_reply() - result @i from @msg (consumed), a whole reply
+ * [status, fields...], or @rc when the call failed in transport. */
+void smc_results_reply(struct smc_results *rs, size_t i, int rc, nng_msg *msg);
+
+/* smc_results_fill() - result @i from [status, fields...] at @p (validated
+ * bytes inside rs->shared).  SM_OK or SM_EPROTO. */
+int smc_results_fill(struct smc_results *rs, size_t i, const uint8_t *p, size_t len);
+
+/* smc_results_status() / smc_results_value() - see sm_batch_status() and
+ * sm_batch_value(). */
+int smc_results_status(const struct smc_results *rs, size_t i);
+int smc_results_value(const struct smc_results *rs, size_t i, sm_val *out);
+
+/* SMC_RESULTS_API() - the public count/status/value readers of a type
+ * (sm_batch, sm_pipeline) whose member `res` holds its results. */
+#define SMC_RESULTS_API(type, prefix)                                                              \
+    SM_API size_t prefix##_count(const type *x)                                                    \
+    {                                                                                              \
+        return x ? x->res.n : 0;                                                                   \
+    }                                                                                              \
+    SM_API int prefix##_status(const type *x, size_t i)                                            \
+    {                                                                                              \
+        return x ? smc_results_status(&x->res, i) : SM_EINVAL;                                     \
+    }                                                                                              \
+    SM_API int prefix##_value(const type *x, size_t i, sm_val *out)                                \
+    {                                                                                              \
+        return x ? smc_results_value(&x->res, i, out) : SM_EINVAL;                                 \
+    }
+
+/* smc_results_reset() - forget every result (the next is index 0 again),
+ * keeping the array; smc_results_clear() frees it as well. */
+void smc_results_reset(struct smc_results *rs);
+void smc_results_clear(struct smc_results *rs);
+
 /* smc_thread_id() - the caller's thread id for lock ops: unique within the
  * process, never 0. */
 uint64_t smc_thread_id(void);

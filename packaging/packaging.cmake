@@ -8,7 +8,7 @@
 #   lib    -> libsyncmgr0     libsyncmgr.so.0*
 #   dev    -> libsyncmgr-dev  syncmgr.h, syncmgr-errors.def, libsyncmgr.a, the .so
 #                             link, syncmgr.pc, lib/cmake/syncmgr, man 3
-#   tools  -> syncmgr-tools   syncmgrctl, man 1, bash completion
+#   tools  -> syncmgr-tools   syncmgrctl, syncmgr-bench, man 1, bash completion
 #
 #   cmake -S . -B build -DCMAKE_INSTALL_PREFIX=/usr && cmake --build build
 #   (cd build && cpack -G DEB)
@@ -39,7 +39,8 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/syncmgrd.conf
 # ---- man pages (gzipped when gzip is there, as Debian wants) ------------------
 find_program(SM_GZIP gzip)
 set(SM_MAN_PAGES
-  "syncmgrd.8\;daemon" "syncmgrd.conf.5\;daemon" "syncmgr.3\;dev" "syncmgrctl.1\;tools")
+  "syncmgrd.8\;daemon" "syncmgrd.conf.5\;daemon" "syncmgr.3\;dev" "syncmgrctl.1\;tools"
+  "syncmgr-bench.1\;tools")
 set(SM_MAN_OUTPUTS)
 foreach(entry ${SM_MAN_PAGES})
   list(GET entry 0 page)

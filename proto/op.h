@@ -11,6 +11,7 @@
 #define SM_MAX_DEPTH 32          /* deepest nesting accepted in a frame */
 #define SM_MAX_ARGS 8            /* most fields after the opcode */
 #define SM_NAME_MAX 255          /* object names: 1..255 bytes */
+#define SM_BATCH_MAX 4096        /* most requests in one batch */
 
 /* open flags on the wire (the same values as SM_CREATE, SM_EXCL, SM_TEMP) */
 #define OPEN_CREATE 0x1

@@ -434,6 +434,112 @@ int sm_pipe_recv(sm_pipe *p, sm_val *out, int timeout_ms);
 /* sm_pipe_poll() - whether a value is ready, waiting up to @timeout_ms. */
 int sm_pipe_poll(sm_pipe *p, int timeout_ms, bool *ready);
 
+/* ---- Batches: several calls, one atomic round trip ---------------------- */
+
+/*
+ * Between sm_batch_begin() and sm_batch_exec(), every call the calling
+ * thread makes on that client through the ordinary functions (sm_dict_set(),
+ * sm_queue_get(), ...) is queued instead of sent, and returns SM_EQUEUED
+ * without touching its out-arguments.  sm_batch_exec() sends them as one
+ * request; the broker runs them in order while no other request runs, so no
+ * other client ever sees a half-applied batch (like Redis's MULTI/EXEC:
+ * there is no rollback; a call that fails reports its status in its slot
+ * and the next ones still run).  Inside a batch, a blocking call tries once
+ * (its timeout is taken as 0: sm_queue_get() gives SM_EEMPTY,
+ * sm_lock_acquire() SM_ETIMEDOUT) and sm_cond_wait() is SM_EINVAL.  At most
+ * SM_BATCH_MAX calls (else sm_batch_exec() returns SM_ETOOBIG and nothing
+ * runs).  Opening objects inside a batch does not give a handle: open them
+ * first.  Calls on other clients and by other threads are not affected.
+ * begin, exec and free belong on the same thread.
+ */
+#define SM_BATCH_MAX 4096
+
+typedef struct sm_batch sm_batch;
+
+/**
+ * sm_batch_begin() - start queuing this thread's calls on @c.  SM_EINVAL if
+ * this thread already has a batch or pipeline open; SM_ENOMEM.
+ */
+int sm_batch_begin(sm_client *c, sm_batch **out);
+
+/**
+ * sm_batch_exec() - send the queued calls as one batch and stop queuing.
+ * Returns SM_OK when the broker ran the batch (read each call's outcome
+ * with sm_batch_status()), or the whole batch's failure: SM_ETOOBIG,
+ * SM_ECONN (outcome unknown), ...; then every slot reports that status.
+ * Once per batch.
+ */
+int sm_batch_exec(sm_batch *b);
+
+/* sm_batch_count() - the number of calls queued (slots 0 .. count-1). */
+size_t sm_batch_count(const sm_batch *b);
+
+/* sm_batch_status() - the status call @i returned (SM_EQUEUED before
+ * sm_batch_exec()); SM_EINVAL for an index out of range. */
+int sm_batch_status(const sm_batch *b, size_t i);
+
+/**
+ * sm_batch_value() - the result of call @i as a value the caller frees with
+ * sm_val_free(): what its function would have stored in its out-argument
+ * (a value, a length or count as an integer, a bool, ...), nil for calls
+ * without one.  Returns the call's status when it failed (*out is nil).
+ */
+int sm_batch_value(const sm_batch *b, size_t i, sm_val *out);
+
+/* sm_batch_free() - free the batch and its results; an unexecuted batch is
+ * dropped (nothing is sent).  NULL is fine. */
+void sm_batch_free(sm_batch *b);
+
+/* ---- Pipelines: many calls in flight from one thread -------------------- */
+
+/*
+ * After sm_pipeline_begin(), every call the calling thread makes on that
+ * client is sent at once without waiting for its reply and returns
+ * SM_EQUEUED (SM_ECONN when the connection is already lost).  At most
+ * @depth calls are in flight; a call past that first waits for the oldest
+ * reply.  Outcomes are kept by call order (index 0, 1, ...).  Unlike a
+ * batch, the calls are separate requests: the broker may run calls that are
+ * in flight together in any order, and other clients' requests in between,
+ * so pipeline independent calls (use a batch when order matters).  A
+ * blocking call may wait on the broker as usual, holding its slot.  Nothing
+ * is ever resent: when the connection is lost, every call in flight ends
+ * with SM_ECONN.  begin, the calls, sync, reset, end and free belong on the
+ * same thread; free every pipeline before sm_disconnect().
+ */
+#define SM_PIPELINE_MAX 1024
+
+typedef struct sm_pipeline sm_pipeline;
+
+/**
+ * sm_pipeline_begin() - pipeline this thread's calls on @c, at most @depth
+ * (1 .. SM_PIPELINE_MAX) in flight.  SM_EINVAL if this thread already has a
+ * batch or pipeline open; SM_ENOMEM; SM_ECONN.
+ */
+int sm_pipeline_begin(sm_client *c, unsigned depth, sm_pipeline **out);
+
+/* sm_pipeline_sync() - wait for every call in flight.  SM_OK, or SM_ECONN
+ * when any call so far was lost with the connection. */
+int sm_pipeline_sync(sm_pipeline *p);
+
+/* sm_pipeline_reset() - sm_pipeline_sync(), then forget every outcome: the
+ * next call is index 0 again (long runs keep memory flat). */
+int sm_pipeline_reset(sm_pipeline *p);
+
+/* sm_pipeline_end() - sm_pipeline_sync() and stop pipelining: later calls
+ * are synchronous again; the outcomes stay readable until free. */
+int sm_pipeline_end(sm_pipeline *p);
+
+/* sm_pipeline_count() / sm_pipeline_status() / sm_pipeline_value() - as
+ * sm_batch_count(), sm_batch_status() and sm_batch_value(); a call still in
+ * flight reads SM_EQUEUED until sm_pipeline_sync(). */
+size_t sm_pipeline_count(const sm_pipeline *p);
+int sm_pipeline_status(const sm_pipeline *p, size_t i);
+int sm_pipeline_value(const sm_pipeline *p, size_t i, sm_val *out);
+
+/* sm_pipeline_free() - end (waiting for calls in flight) and free.  NULL is
+ * fine. */
+void sm_pipeline_free(sm_pipeline *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,3 +14,9 @@ endforeach()
 foreach(t ctl_json ctl ctl_admin ctl_watch)
   target_include_directories(cli_${t} PRIVATE ${CMAKE_SOURCE_DIR}/tools)
 endforeach()
+# syncmgr-bench ($SYNCMGR_BENCH): each workload briefly, --json checked.
+sm_add_test(cli_bench SOURCES cli/test_bench.c cli/ctl_run.c harness.c
+  LIBS ${SM_CTL_TEST_LIBS} TIMEOUT 300)
+add_dependencies(cli_bench syncmgr-bench)
+set_property(TEST cli_bench APPEND PROPERTY ENVIRONMENT
+  "SYNCMGR_BENCH=${CMAKE_BINARY_DIR}/tools/syncmgr-bench")

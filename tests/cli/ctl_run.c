@@ -23,11 +23,15 @@ void slurp(const char *path, char *buf, size_t size)
 
 int run_in(char **argv, const char *in)
 {
-    const char *bin = getenv("SYNCMGRCTL");
+    return run_bin(getenv("SYNCMGRCTL"), argv, in, 30000);
+}
+
+int run_bin(const char *bin, char **argv, const char *in, int timeout_ms)
+{
     char out[200], err[200];
     posix_spawn_file_actions_t fa;
     pid_t pid;
-    ck_assert_msg(bin != NULL, "SYNCMGRCTL is not set");
+    ck_assert_msg(bin != NULL, "the program to run is not set in the environment");
     snprintf(out, sizeof(out), "%s/ctl.out", broker.dir);
     snprintf(err, sizeof(err), "%s/ctl.err", broker.dir);
     posix_spawn_file_actions_init(&fa);
@@ -37,7 +41,7 @@ int run_in(char **argv, const char *in)
     argv[0] = (char *)bin;
     ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
-    R.code = child_wait(pid, 30000);
+    R.code = child_wait(pid, timeout_ms);
     slurp(out, R.out, sizeof(R.out));
     slurp(err, R.err, sizeof(R.err));
     return R.code;

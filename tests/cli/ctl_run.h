@@ -31,6 +31,9 @@ void slurp(const char *path, char *buf, size_t size);
 int run_in(char **argv, const char *in);
 int run(char **argv);
 
+/* run_bin() - run_in() of the program @bin, waiting up to @timeout_ms. */
+int run_bin(const char *bin, char **argv, const char *in, int timeout_ms);
+
 /* ctl() - syncmgrctl -a <broker> -k <broker key> @... (NULL-terminated);
  * ctl_key() with another key file; ctl_in() with stdin from the file @in. */
 int ctl(const char *arg, ...) __attribute__((sentinel));

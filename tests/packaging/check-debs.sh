@@ -75,6 +75,7 @@ has_files libsyncmgr-dev /usr/include/syncmgr\.h /usr/include/syncmgr-errors\.de
     "$LIB/cmake/syncmgr/syncmgrConfig\.cmake" "$LIB/cmake/syncmgr/syncmgrConfigVersion\.cmake" \
     /usr/share/man/man3/syncmgr\.3\.gz
 has_files syncmgr-tools /usr/bin/syncmgrctl /usr/share/man/man1/syncmgrctl\.1\.gz \
+    /usr/bin/syncmgr-bench /usr/share/man/man1/syncmgr-bench\.1\.gz \
     /usr/share/bash-completion/completions/syncmgrctl
 if [ -n "${DEB[syncmgr-tools]}" ]; then
     comp=$SCRATCH/syncmgrctl.bash

@@ -1,0 +1,57 @@
+/* batch.c - batch [requests]: run each sub-request through dispatch_call()
+ * and reply [status, [[status, fields...], ...]] (batch.h). */
+#include "batch.h"
+
+#include "core.h"
+
+int batch_sub_check(struct frame *f)
+{
+    if (f->opcode == SMOP_batch || (f->op->flags & OPF_NOAUTH))
+        return SM_EINVAL;
+    for (unsigned i = 0; i < f->nargs; i++)
+        if (f->args[i].kind == 't')
+            f->args[i].i = 0; /* try once: a batch never waits */
+    return SM_OK;
+}
+
+/* run_one() - dispatch one sub-request of @outer and append its whole reply
+ * [status, fields...] to @pk.  SM_OK or SM_ENOMEM. */
+static int run_one(const struct call *outer, const uint8_t *p, size_t len, msgpack_packer *pk)
+{
+    struct frame f;
+    struct call c = {.core = outer->core, .sess = outer->sess, .in_batch = true};
+    if (reply_begin(&c.rep))
+        return SM_ENOMEM;
+    int rc = dispatch_call(&c, p, len, &f);
+    if (rc == SM_PARKED)
+        rc = SM_EINVAL; /* cannot happen: in_batch refuses to park */
+    nng_msg *m = reply_finish(&c.rep, rc);
+    rc = mp_pack_raw(pk, nng_msg_body(m), nng_msg_len(m)) ? SM_ENOMEM : SM_OK;
+    nng_msg_free(m);
+    return rc;
+}
+
+int op_batch(struct call *c)
+{
+    const struct arg *a = &c->f->args[0];
+    const uint8_t *p;
+    size_t len;
+    uint32_t n;
+    mp_reader r;
+    if (a->count > SM_BATCH_MAX)
+        return SM_ETOOBIG;
+    mp_reader_init(&r, a->raw, a->len);
+    if (mp_read_array(&r, &n))
+        return SM_EPROTO;
+    msgpack_packer *pk = reply_field(&c->rep);
+    if (msgpack_pack_array(pk, n))
+        return SM_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        if (mp_read_raw(&r, &p, &len))
+            return SM_EPROTO;
+        int rc = run_one(c, p, len, pk);
+        if (rc)
+            return rc;
+    }
+    return SM_OK;
+}

@@ -20,7 +20,7 @@
 #include "wait.h"
 
 #define PC_MAXSENT 4096
-#define PC_FIELDS_MAX 256
+#define PC_FIELDS_MAX 1024
 
 /* A reply: the request's tag, its status and its fields, packed. */
 struct pc_reply {

@@ -3,6 +3,11 @@
  * one round-trip helper every typed function uses, and the shared open/close
  * of object handles.
  *
+ * ipc:// addresses skip nng: ipc_direct.c speaks its wire format on a plain
+ * unix socket shared by all threads, and exchange() hands calls to it.  The
+ * rest of this file (contexts, pipe notification, mark_dead) is the nng path
+ * used for tcp://.
+ *
  * Threads: each (client, thread) pair gets its own REQ context and aio on
  * first use (a pthread key per client).  All of them are also on one
  * process-wide list under g_mu, so that the pipe-removal callback can cancel
@@ -28,6 +33,7 @@
 
 #include "auth.h"
 #include "client_internal.h"
+#include "ipc_direct.h"
 
 /* How long sm_connect() waits for each handshake reply. */
 #define SM_HANDSHAKE_MS 10000
@@ -36,6 +42,7 @@
 
 struct sm_client {
     nng_socket sock;
+    struct ipcd *direct;   /* ipc:// without nng (ipc_direct.h), or NULL */
     pthread_key_t key; /* -> struct smc_thread of the calling thread */
     bool key_ok;
     pthread_rwlock_t lock; /* read: starting an op; write: marking dead */
@@ -44,6 +51,7 @@ struct sm_client {
     uint8_t *key_bytes;
     size_t keylen;
     pid_t pid; /* the process that connected */
+    unsigned forks; /* g_forks when it connected */
 };
 
 /* The calling thread's context on one client. */
@@ -63,9 +71,24 @@ static struct smc_thread *g_threads;
  * client instead of an abort. */
 static _Atomic pid_t g_nng_pid;
 
+/* Forks seen by this process (pthread_atfork): a call compares it with the
+ * client's instead of asking getpid(), which costs a system call. */
+static _Atomic unsigned g_forks;
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+
+static void count_fork(void)
+{
+    g_forks++;
+}
+
+static void watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, count_fork);
+}
+
 static bool in_child(const sm_client *c)
 {
-    return c->pid != getpid();
+    return c->forks != g_forks;
 }
 
 /* ---- thread ids ---------------------------------------------------------- */
@@ -216,6 +239,8 @@ static int start(struct smc_thread *t, nng_msg *msg)
 static int exchange(sm_client *c, nng_msg *msg, nng_msg **reply)
 {
     struct smc_thread *t;
+    if (c->direct)
+        return ipcd_exchange(c->direct, msg, reply);
     int rc = thread_get(c, &t);
     if (rc) {
         nng_msg_free(msg);
@@ -480,9 +505,13 @@ static int prove(sm_client *c, const uint8_t bnonce[SM_NONCE_LEN])
     return rc;
 }
 
-/* dial() - socket, options, pipe notification, synchronous dial. */
+/* dial() - ipc:// directly (unless $SYNCMGR_IPC_NNG is set), anything
+ * else with an nng socket, options, pipe notification, synchronous dial. */
 static int dial(sm_client *c, const char *address)
 {
+    const char *path = ipcd_path(address);
+    if (path && !getenv("SYNCMGR_IPC_NNG"))
+        return ipcd_dial(path, SM_HANDSHAKE_MS, &c->direct);
     pid_t first = 0;
     if (!atomic_compare_exchange_strong(&g_nng_pid, &first, c->pid) && first != c->pid)
         return SM_ENOTSUP; /* a forked child: nng would abort; exec first */
@@ -518,6 +547,9 @@ static void client_free(sm_client *c)
     }
     pthread_mutex_unlock(&g_mu);
     bool child = in_child(c); /* nng objects are unusable: leave them */
+    if (c->direct && !child)
+        ipcd_shutdown(c->direct); /* not in a child: the parent's connection */
+    ipcd_free(c->direct);
     if (!child && nng_socket_id(c->sock) > 0)
         nng_close(c->sock); /* waits for pipe_gone(); aborts every op */
     while (mine) {
@@ -543,6 +575,8 @@ static int client_new(const char *keyfile, sm_client **out)
     pthread_rwlock_init(&c->lock, NULL);
     c->sock = (nng_socket)NNG_SOCKET_INITIALIZER;
     c->pid = getpid();
+    pthread_once(&g_fork_once, watch_forks);
+    c->forks = g_forks;
     int rc = auth_init();
     if (!rc)
         rc = auth_load_key(keyfile, &c->key_bytes, &c->keylen, why, sizeof(why));
@@ -563,6 +597,10 @@ static int client_new(const char *keyfile, sm_client **out)
 static int handshake_timeout(sm_client *c, nng_duration ms)
 {
     struct smc_thread *t;
+    if (c->direct) {
+        ipcd_set_timeout(c->direct, ms);
+        return SM_OK;
+    }
     int rc = thread_get(c, &t);
     if (!rc)
         nng_aio_set_timeout(t->aio, ms);

@@ -9,7 +9,9 @@
  *
  * Child processes and nng: nng refuses to run in a process forked after nng
  * was used in its parent (it panics: "nng is not fork-reentrant safe"; the
- * library turns that into SM_ENOTSUP from sm_connect() in such a child).
+ * library turns that into SM_ENOTSUP from sm_connect() over nng in such a
+ * child; its own ipc transport has no such limit, but the raw helpers below
+ * use nng).
  * A test talks to the broker as soon as broker_start() returns, so child
  * processes that use libsyncmgr are started with child_spawn(), which
  * re-executes the test binary (see child_dispatch()); child_fork() is only

@@ -11,3 +11,4 @@ sm_add_test(it_hostile SOURCES integration/test_hostile.c harness.c LIBS ${SM_IT
 sm_add_test(it_examples SOURCES integration/test_examples.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 240)
 # the examples are run from $SM_EXAMPLES_DIR: build them with the test
 add_dependencies(it_examples examples)
+sm_add_test(it_ipc_direct SOURCES integration/test_ipc_direct.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 240)

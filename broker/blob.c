@@ -66,3 +66,17 @@ size_t blob_bytes_stored(void)
 {
     return bytes_stored;
 }
+
+bool blob_account(size_t len)
+{
+    if (!blob_reserve(len + BLOB_OVERHEAD))
+        return false;
+    bytes_stored += len;
+    return true;
+}
+
+void blob_unaccount(size_t len)
+{
+    bytes_stored -= len;
+    blob_release(len + BLOB_OVERHEAD);
+}

@@ -61,8 +61,16 @@ struct blob *blob_new(const void *p, size_t len);
 /* blob_free() - free a blob; NULL is fine. */
 void blob_free(struct blob *b);
 
-/* blob_bytes_stored() - value bytes held in live blobs (headers excluded). */
+/* blob_bytes_stored() - value bytes held in live blobs (headers excluded)
+ * and in other stores that count theirs with blob_account(). */
 size_t blob_bytes_stored(void);
+
+/* blob_account() - @len stored bytes held outside a blob (the dict keeps a
+ * key and its value in one allocation of its own): counted as a blob of
+ * @len bytes would be, against the limit too; false (nothing counted) if
+ * that would pass it.  blob_unaccount() gives them back. */
+bool blob_account(size_t len);
+void blob_unaccount(size_t len);
 
 /* blob_pack() - append the stored bytes to @pk as one msgpack object.
  * Returns SM_OK or SM_ENOMEM. */

@@ -4,21 +4,14 @@
  * Keys are hashed and compared by their canonical encoding (mp_canon), so 1
  * packed as a fixint and 1 packed as a uint8 are the same key while str "a"
  * and bin "a" are not.  keys(), items() and copy() return the canonical
- * bytes.  Iteration is insertion order (uthash keeps it), as in Python;
- * overwriting a value keeps the key's place.
+ * bytes.  Iteration is insertion order (dict_table.h), as in Python;
+ * overwriting a value keeps the key's place.  The hash is keyed SipHash, so
+ * that clients cannot flood one chain with chosen keys.
  *
- * Every handler packs its reply before it changes the dict, so a failure at
- * any point (SM_ENOMEM) leaves the dict as it was.
+ * Every handler packs its reply before it changes the dict, and reserves
+ * room before it links anything, so a failure at any point (SM_ENOMEM)
+ * leaves the dict as it was.
  */
-
-/* uthash: report allocation failures instead of exiting, and hash with
- * keyed SipHash so that clients cannot flood one bucket with chosen keys.
- * Both must be set before uthash.h is first included (by core.h). */
-#define HASH_NONFATAL_OOM 1
-#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = dict_hash((keyptr), (keylen)))
-#include <stddef.h>
-static unsigned dict_hash(const void *key, size_t len);
-
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -27,19 +20,22 @@ static unsigned dict_hash(const void *key, size_t len);
 #include "admin.h"
 #include "blob.h"
 #include "core.h"
+#include "dict_table.h"
 #include "opts.h"
 #include "persist.h"
 
-struct entry {
-    UT_hash_handle hh; /* key: the bytes of @key */
-    struct blob *key;  /* canonical encoding */
-    struct blob *val;  /* as the client sent it */
-};
-
 struct dict {
     struct object base; /* first: a struct object * is a struct dict * */
-    struct entry *entries;
+    struct dict_table t;
 };
+
+/* A looked-up key: its canonical bytes (the scratch buffer), hash and place. */
+struct key {
+    uint32_t hash;
+    size_t pos; /* (size_t)-1: absent */
+};
+
+#define ABSENT ((size_t)-1)
 
 /* ---- type API ----------------------------------------------------------- */
 
@@ -52,10 +48,10 @@ static void hash_key_init(void)
         randombytes_buf(hash_key, sizeof(hash_key));
 }
 
-static unsigned dict_hash(const void *key, size_t len)
+static uint32_t dict_hash(const void *key, size_t len)
 {
     uint8_t out[crypto_shorthash_BYTES];
-    unsigned h;
+    uint32_t h;
     crypto_shorthash(out, key, len, hash_key);
     memcpy(&h, out, sizeof(h));
     return h;
@@ -72,28 +68,24 @@ static struct dict *dict_of(struct object *o)
     return (struct dict *)o;
 }
 
-static void entry_free(struct entry *e)
+/* pair_new() / pair_free() - a pair, counted like a blob (blob.h): stored
+ * bytes and the memory limit. */
+static struct dkv *pair_new(uint32_t hash, const msgpack_sbuffer *k, const void *v, size_t vlen)
+{
+    if (!blob_account(k->size + vlen))
+        return NULL;
+    struct dkv *e = dkv_new(hash, k->data, k->size, v, vlen);
+    if (!e)
+        blob_unaccount(k->size + vlen);
+    return e;
+}
+
+static void pair_free(struct dkv *e)
 {
     if (!e)
         return;
-    blob_free(e->key);
-    blob_free(e->val);
+    blob_unaccount((size_t)e->klen + e->vlen);
     free(e);
-}
-
-/* entry_new() - an unlinked entry for canonical key @k and value @v. */
-static struct entry *entry_new(const msgpack_sbuffer *k, const void *v, size_t vlen)
-{
-    struct entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
-    e->key = blob_new(k->data, k->size);
-    e->val = blob_new(v, vlen);
-    if (!e->key || !e->val) {
-        entry_free(e);
-        return NULL;
-    }
-    return e;
 }
 
 /* canon_key() - canonical encoding of the key @raw into the scratch buffer. */
@@ -107,60 +99,49 @@ static int canon_key(const void *raw, size_t len)
     return mp_canon(raw, len, &scratch);
 }
 
-static struct entry *find_canon(struct dict *d, const msgpack_sbuffer *k)
+/* dict_lookup() - find the key field @arg.  The canonical key stays in the
+ * scratch buffer for dict_store(). */
+static int dict_lookup(struct dict *d, const struct arg *arg, struct key *k)
 {
-    struct entry *e;
-    HASH_FIND(hh, d->entries, k->data, k->size, e);
-    return e;
-}
-
-/* dict_lookup() - the entry for the key field @key, or NULL in *out.  The
- * canonical key stays in the scratch buffer for dict_store(). */
-static int dict_lookup(struct dict *d, const struct arg *key, struct entry **out)
-{
-    int rc = canon_key(key->raw, key->len);
-    *out = rc ? NULL : find_canon(d, &scratch);
-    return rc;
-}
-
-/* dict_link() - add @e at the end of the iteration order. */
-static int dict_link(struct dict *d, struct entry *e)
-{
-    HASH_ADD_KEYPTR(hh, d->entries, e->key->data, e->key->len, e);
-    return e->hh.tbl ? SM_OK : SM_ENOMEM; /* uthash clears tbl on failure */
-}
-
-static void dict_unlink(struct dict *d, struct entry *e)
-{
-    HASH_DELETE(hh, d->entries, e);
-    entry_free(e);
+    int rc = canon_key(arg->raw, arg->len);
+    if (rc)
+        return rc;
+    k->hash = dict_hash(scratch.data, scratch.size);
+    k->pos = dt_find(&d->t, k->hash, scratch.data, scratch.size);
+    return SM_OK;
 }
 
 /* dict_store() - store value @v under the key dict_lookup() left in the
- * scratch buffer: into @hit when the key was found, else as a new entry. */
-static int dict_store(struct dict *d, struct entry *hit, const void *v, size_t vlen)
+ * scratch buffer: in place when the key is there, else as a new pair. */
+static int dict_store(struct dict *d, const struct key *k, const void *v, size_t vlen)
 {
-    if (hit) {
-        struct blob *b = blob_new(v, vlen);
-        if (!b)
-            return SM_ENOMEM;
-        blob_free(hit->val);
-        hit->val = b;
-        return SM_OK;
+    if (k->pos != ABSENT) {
+        struct dkv *e = d->t.ent[k->pos];
+        if (e->vlen == vlen) { /* the common case: no allocation */
+            memcpy((uint8_t *)dkv_val(e), v, vlen);
+            return SM_OK;
+        }
     }
-    struct entry *e = entry_new(&scratch, v, vlen);
+    struct dkv *e = pair_new(k->hash, &scratch, v, vlen);
     if (!e)
         return SM_ENOMEM;
-    int rc = dict_link(d, e);
-    if (rc)
-        entry_free(e);
-    return rc;
+    if (k->pos != ABSENT) {
+        pair_free(dt_replace(&d->t, k->pos, e));
+        return SM_OK;
+    }
+    if (dt_reserve(&d->t, 1)) {
+        pair_free(e);
+        return SM_ENOMEM;
+    }
+    dt_link(&d->t, e);
+    return SM_OK;
 }
 
 static void dict_clear_all(struct dict *d)
 {
-    while (d->entries)
-        dict_unlink(d, d->entries);
+    DT_FOREACH(&d->t, i)
+        blob_unaccount((size_t)d->t.ent[i]->klen + d->t.ent[i]->vlen);
+    dt_clear(&d->t);
 }
 
 static int dict_create(struct core *core, const struct arg *opts, struct object **out)
@@ -173,6 +154,7 @@ static int dict_create(struct core *core, const struct arg *opts, struct object 
     if (!d)
         return SM_ENOMEM;
     d->base.type = &obj_dict_type;
+    dt_init(&d->t);
     *out = &d->base;
     return SM_OK;
 }
@@ -188,7 +170,18 @@ static void dict_destroy(struct core *core, struct object *o)
 
 static size_t dict_size(const struct object *o)
 {
-    return HASH_COUNT(((const struct dict *)o)->entries);
+    return ((const struct dict *)o)->t.count;
+}
+
+/* pack_key() / pack_val() - a pair's stored bytes as one msgpack object. */
+static int pack_key(msgpack_packer *pk, const struct dkv *e)
+{
+    return mp_pack_raw(pk, dkv_key(e), e->klen) ? SM_ENOMEM : SM_OK;
+}
+
+static int pack_val(msgpack_packer *pk, const struct dkv *e)
+{
+    return mp_pack_raw(pk, dkv_val(e), e->vlen) ? SM_ENOMEM : SM_OK;
 }
 
 /* dict_describe() - info: {len}. */
@@ -202,14 +195,15 @@ static void dict_describe(const struct object *o, msgpack_packer *pk)
  * order: one record per entry would make loading a large dict slow. */
 static void dict_dump(const struct object *o, struct dump *d)
 {
-    const struct entry *e = ((const struct dict *)o)->entries;
-    for (size_t left = dict_size(o); left > 0;) {
+    const struct dict_table *t = &((const struct dict *)o)->t;
+    size_t i = dt_next(t, 0);
+    for (size_t left = t->count; left > 0;) {
         uint32_t n = left < DUMP_CHUNK ? (uint32_t)left : DUMP_CHUNK;
         msgpack_packer *pk = dump_op(d, SMOP_dict_update, 1);
         msgpack_pack_map(pk, n);
-        for (uint32_t i = 0; i < n; i++, e = e->hh.next) {
-            blob_pack(pk, e->key);
-            blob_pack(pk, e->val);
+        for (uint32_t k = 0; k < n; k++, i = dt_next(t, i + 1)) {
+            pack_key(pk, t->ent[i]);
+            pack_val(pk, t->ent[i]);
         }
         dump_end(d);
         left -= n;
@@ -235,17 +229,18 @@ enum view { VIEW_KEYS, VIEW_VALUES, VIEW_ITEMS, VIEW_MAP };
  * keys, of values, of [key, value] pairs, or as a map. */
 static int reply_view(struct call *c, enum view v)
 {
-    struct dict *d = dict_of(c->obj);
+    const struct dict_table *t = &dict_of(c->obj)->t;
     msgpack_packer *pk = reply_field(&c->rep);
-    unsigned n = HASH_COUNT(d->entries);
+    unsigned n = (unsigned)t->count;
     if (v == VIEW_MAP ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n))
         return SM_ENOMEM;
-    for (struct entry *e = d->entries; e; e = e->hh.next) { /* insertion order */
+    DT_FOREACH(t, i) {
+        const struct dkv *e = t->ent[i];
         if (v == VIEW_ITEMS && msgpack_pack_array(pk, 2))
             return SM_ENOMEM;
-        if (v != VIEW_VALUES && blob_pack(pk, e->key))
+        if (v != VIEW_VALUES && pack_key(pk, e))
             return SM_ENOMEM;
-        if (v != VIEW_KEYS && blob_pack(pk, e->val))
+        if (v != VIEW_KEYS && pack_val(pk, e))
             return SM_ENOMEM;
     }
     return SM_OK;
@@ -254,54 +249,63 @@ static int reply_view(struct call *c, enum view v)
 /* Fields a removal replies with. */
 enum took { TOOK_NOTHING, TOOK_VALUE, TOOK_ITEM };
 
-/* dict_take() - reply with what @what says of @e, then remove it. */
-static int dict_take(struct call *c, struct entry *e, enum took what)
+/* dict_take() - reply with what @what says of the entry at @pos, then
+ * remove it. */
+static int dict_take(struct call *c, size_t pos, enum took what)
 {
-    if (what == TOOK_ITEM && blob_pack(reply_field(&c->rep), e->key))
+    struct dict_table *t = &dict_of(c->obj)->t;
+    const struct dkv *e = t->ent[pos];
+    if (what == TOOK_ITEM && pack_key(reply_field(&c->rep), e))
         return SM_ENOMEM;
-    if (what != TOOK_NOTHING && blob_pack(reply_field(&c->rep), e->val))
+    if (what != TOOK_NOTHING && pack_val(reply_field(&c->rep), e))
         return SM_ENOMEM;
-    dict_unlink(dict_of(c->obj), e);
+    pair_free(dt_unlink(t, pos));
     return SM_OK;
 }
 
 /* find_arg() - look up the key field @i; SM_ENOKEY when it is absent. */
-static int find_arg(struct call *c, unsigned i, struct entry **e)
+static int find_arg(struct call *c, unsigned i, struct key *k)
 {
-    int rc = dict_lookup(dict_of(c->obj), &c->f->args[i], e);
-    return rc ? rc : *e ? SM_OK : SM_ENOKEY;
+    int rc = dict_lookup(dict_of(c->obj), &c->f->args[i], k);
+    return rc ? rc : k->pos != ABSENT ? SM_OK : SM_ENOKEY;
+}
+
+/* found() - the entry a successful find_arg() found. */
+static const struct dkv *found(struct call *c, const struct key *k)
+{
+    return dict_of(c->obj)->t.ent[k->pos];
 }
 
 int op_dict_get(struct call *c)
 {
-    struct entry *e;
-    int rc = find_arg(c, 0, &e);
-    return rc ? rc : blob_pack(reply_field(&c->rep), e->val);
+    struct key k;
+    int rc = find_arg(c, 0, &k);
+    return rc ? rc : pack_val(reply_field(&c->rep), found(c, &k));
 }
 
 int op_dict_set(struct call *c)
 {
-    struct entry *e;
+    struct key k;
     const struct arg *v = &c->f->args[1];
-    int rc = dict_lookup(dict_of(c->obj), &c->f->args[0], &e);
-    return rc ? rc : dict_store(dict_of(c->obj), e, v->raw, v->len);
+    int rc = dict_lookup(dict_of(c->obj), &c->f->args[0], &k);
+    return rc ? rc : dict_store(dict_of(c->obj), &k, v->raw, v->len);
 }
 
 int op_dict_del(struct call *c)
 {
-    struct entry *e;
-    int rc = find_arg(c, 0, &e);
-    return rc ? rc : dict_take(c, e, TOOK_NOTHING);
+    struct key k;
+    int rc = find_arg(c, 0, &k);
+    return rc ? rc : dict_take(c, k.pos, TOOK_NOTHING);
 }
 
 int op_dict_contains(struct call *c)
 {
-    struct entry *e;
-    int rc = find_arg(c, 0, &e);
+    struct key k;
+    int rc = find_arg(c, 0, &k);
     if (rc && rc != SM_ENOKEY)
         return rc;
     msgpack_packer *pk = reply_field(&c->rep);
-    return (e ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? SM_ENOMEM : SM_OK;
+    return (rc == SM_OK ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? SM_ENOMEM : SM_OK;
 }
 
 int op_dict_len(struct call *c)
@@ -332,38 +336,35 @@ int op_dict_copy(struct call *c)
 /* pop(key[, default]): the value, removed; the default when absent. */
 int op_dict_pop(struct call *c)
 {
-    struct entry *e;
-    int rc = find_arg(c, 0, &e);
+    struct key k;
+    int rc = find_arg(c, 0, &k);
     if (rc == SM_ENOKEY && c->f->nargs > 1) {
         const struct arg *dflt = &c->f->args[1];
         return mp_pack_raw(reply_field(&c->rep), dflt->raw, dflt->len) ? SM_ENOMEM : SM_OK;
     }
-    return rc ? rc : dict_take(c, e, TOOK_VALUE);
+    return rc ? rc : dict_take(c, k.pos, TOOK_VALUE);
 }
 
 /* popitem(): the last inserted pair as two fields (LIFO, as Python 3.7+). */
 int op_dict_popitem(struct call *c)
 {
-    struct dict *d = dict_of(c->obj);
-    if (!d->entries)
-        return SM_ENOKEY;
-    struct entry *last = ELMT_FROM_HH(d->entries->hh.tbl, d->entries->hh.tbl->tail);
-    return dict_take(c, last, TOOK_ITEM);
+    size_t last = dt_last(&dict_of(c->obj)->t);
+    return last == ABSENT ? SM_ENOKEY : dict_take(c, last, TOOK_ITEM);
 }
 
 /* setdefault(key, default): the value, storing the default when absent. */
 int op_dict_setdefault(struct call *c)
 {
-    struct entry *e;
+    struct key k;
     const struct arg *dflt = &c->f->args[1];
-    int rc = dict_lookup(dict_of(c->obj), &c->f->args[0], &e);
+    int rc = dict_lookup(dict_of(c->obj), &c->f->args[0], &k);
     if (rc)
         return rc;
-    if (e)
-        return blob_pack(reply_field(&c->rep), e->val);
+    if (k.pos != ABSENT)
+        return pack_val(reply_field(&c->rep), found(c, &k));
     if (mp_pack_raw(reply_field(&c->rep), dflt->raw, dflt->len))
         return SM_ENOMEM;
-    return dict_store(dict_of(c->obj), NULL, dflt->raw, dflt->len);
+    return dict_store(dict_of(c->obj), &k, dflt->raw, dflt->len);
 }
 
 /* A fixed buffer for a packer: one packed integer. */
@@ -388,16 +389,17 @@ static int intbuf_write(void *data, const char *p, size_t len)
 int op_dict_incr(struct call *c)
 {
     struct dict *d = dict_of(c->obj);
-    struct entry *e;
+    struct key k;
     int64_t cur = 0, sum;
     struct intbuf ib = {.n = 0};
     msgpack_packer pk;
-    int rc = dict_lookup(d, &c->f->args[0], &e);
+    int rc = dict_lookup(d, &c->f->args[0], &k);
     if (rc)
         return rc;
-    if (e) {
+    if (k.pos != ABSENT) {
+        const struct dkv *e = found(c, &k);
         mp_reader r;
-        mp_reader_init(&r, e->val->data, e->val->len);
+        mp_reader_init(&r, dkv_val(e), e->vlen);
         if (mp_read_int(&r, &cur))
             return SM_ETYPE;
     }
@@ -406,7 +408,7 @@ int op_dict_incr(struct call *c)
     msgpack_packer_init(&pk, &ib, intbuf_write);
     if (msgpack_pack_int64(&pk, sum) || msgpack_pack_int64(reply_field(&c->rep), sum))
         return SM_ENOMEM;
-    return dict_store(d, e, ib.b, ib.n);
+    return dict_store(d, &k, ib.b, ib.n);
 }
 
 int op_dict_clear(struct call *c)
@@ -415,15 +417,8 @@ int op_dict_clear(struct call *c)
     return SM_OK;
 }
 
-/* One pair of an update: the new entry, and the existing entry it was
- * swapped into (which then holds the old value), or NULL when it was added. */
-struct pending {
-    struct entry *e;
-    struct entry *hit;
-};
-
-/* update_prepare() - a new entry for every pair of the map @m, in order. */
-static int update_prepare(const struct arg *m, struct pending *p)
+/* update_prepare() - a new pair for every pair of the map @m, in order. */
+static int update_prepare(const struct arg *m, struct dkv **p)
 {
     mp_reader r;
     uint32_t n;
@@ -434,56 +429,43 @@ static int update_prepare(const struct arg *m, struct pending *p)
         size_t klen, vlen;
         mp_read_raw(&r, &k, &klen);
         mp_read_raw(&r, &v, &vlen);
-        if (canon_key(k, klen) || !(p[i].e = entry_new(&scratch, v, vlen)))
+        if (canon_key(k, klen))
+            return SM_ENOMEM;
+        if (!(p[i] = pair_new(dict_hash(scratch.data, scratch.size), &scratch, v, vlen)))
             return SM_ENOMEM;
     }
     return SM_OK;
 }
 
-static void swap_val(struct entry *a, struct entry *b)
+/* update_apply() - store every prepared pair in order (room is reserved,
+ * so nothing can fail); the pairs they replace are freed. */
+static void update_apply(struct dict_table *t, struct dkv **p, uint32_t n)
 {
-    struct blob *t = a->val;
-    a->val = b->val;
-    b->val = t;
-}
-
-/* update_apply() - store every pending pair in order; on failure undo the
- * ones already stored, last first, so the dict is as it was. */
-static int update_apply(struct dict *d, struct pending *p, uint32_t n)
-{
-    uint32_t i;
-    for (i = 0; i < n; i++) {
-        struct blob *k = p[i].e->key;
-        HASH_FIND(hh, d->entries, k->data, k->len, p[i].hit);
-        if (p[i].hit)
-            swap_val(p[i].hit, p[i].e);
-        else if (dict_link(d, p[i].e))
-            break;
-    }
-    if (i == n)
-        return SM_OK;
-    while (i-- > 0) {
-        if (p[i].hit)
-            swap_val(p[i].hit, p[i].e);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t pos = dt_find(t, p[i]->hash, dkv_key(p[i]), p[i]->klen);
+        if (pos != ABSENT)
+            pair_free(dt_replace(t, pos, p[i]));
         else
-            HASH_DELETE(hh, d->entries, p[i].e);
+            dt_link(t, p[i]);
     }
-    return SM_ENOMEM;
 }
 
 /* update(map): set every pair of the map in its order; all or nothing. */
 int op_dict_update(struct call *c)
 {
     const struct arg *m = &c->f->args[0];
-    struct pending *p = calloc(m->count ? m->count : 1, sizeof(*p));
+    struct dict_table *t = &dict_of(c->obj)->t;
+    struct dkv **p = calloc(m->count ? m->count : 1, sizeof(*p));
     if (!p)
         return SM_ENOMEM;
     int rc = update_prepare(m, p);
+    if (!rc && dt_reserve(t, m->count))
+        rc = SM_ENOMEM;
     if (!rc)
-        rc = update_apply(dict_of(c->obj), p, m->count);
-    for (uint32_t i = 0; i < m->count; i++)
-        if (rc || p[i].hit)
-            entry_free(p[i].e); /* unused, or holding a replaced value */
+        update_apply(t, p, m->count);
+    else
+        for (uint32_t i = 0; i < m->count; i++)
+            pair_free(p[i]);
     free(p);
     return rc;
 }

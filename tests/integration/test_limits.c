@@ -135,6 +135,10 @@ START_TEST(test_memory)
         ck_assert_int_lt(++n, 66);
     ck_sm(rc, SM_ENOMEM);
     ck_assert_int_gt(n, 40); /* the overhead estimate is not wildly off */
+    /* then to the brim with 10-byte values, whatever room the last 1000 left */
+    for (int m = 0; (rc = sm_dict_set(d, sm_int(1000 + m), sm_bin(chunk, 10))) == SM_OK; m++)
+        ck_assert_int_lt(m, 100);
+    ck_sm(rc, SM_ENOMEM);
     /* every kind of write that stores more is refused... */
     ck_sm(sm_queue_put(q, sm_bin(chunk, sizeof(chunk)), 0), SM_ENOMEM);
     ck_sm(sm_dict_open(cli, "another", SM_CREATE, NULL, &(sm_dict *){0}), SM_ENOMEM);

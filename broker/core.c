@@ -7,6 +7,9 @@
 #include "events.h"
 #include "wait.h"
 
+#define REPLY_ROOM 64       /* a new reply's room: most need no growth */
+#define SPARE_MAX (64 << 10) /* a larger served request is not kept */
+
 void core_init(struct core *core)
 {
     memset(core, 0, sizeof(*core));
@@ -35,6 +38,9 @@ void core_deinit(struct core *core)
     HASH_ITER(hh, core->by_name, o, otmp)
         registry_destroy(core, o);
     events_deinit(core);
+    if (core->spare)
+        nng_msg_free(core->spare);
+    core->spare = NULL;
     free(core->heap);
     core->heap = NULL;
     pthread_mutex_destroy(&core->lock);
@@ -57,22 +63,60 @@ int64_t wall_ms(void)
     return clock_ms(CLOCK_REALTIME);
 }
 
-/* Packer callback: append to the nng message being built. */
+/* Packer callback: append to the nng message being built, growing it
+ * geometrically (nng grows a message to the exact size asked). */
 static int msg_write(void *data, const char *buf, size_t len)
 {
-    return nng_msg_append(data, buf, len) == 0 ? 0 : -1;
+    nng_msg *m = data;
+    size_t used = nng_msg_len(m), cap = nng_msg_capacity(m);
+    if (used + len > cap && nng_msg_reserve(m, cap * 2 > used + len ? cap * 2 : used + len))
+        return -1;
+    return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
+}
+
+/* reply_start() - the reply's header in @m (consumed). */
+static int reply_start(struct reply *r, nng_msg *m)
+{
+    static const uint8_t hdr[2] = {0x91, 0x00};
+    r->nfields = 0;
+    r->msg = m;
+    if (!m || nng_msg_append(m, hdr, sizeof(hdr)) != 0) {
+        nng_msg_free(m);
+        r->msg = NULL;
+        return SM_ENOMEM;
+    }
+    msgpack_packer_init(&r->pk, m, msg_write);
+    return SM_OK;
 }
 
 int reply_begin(struct reply *r)
 {
-    static const uint8_t hdr[2] = {0x91, 0x00};
-    r->nfields = 0;
-    if (nng_msg_alloc(&r->msg, 0) != 0 || nng_msg_append(r->msg, hdr, sizeof(hdr)) != 0) {
-        r->msg = NULL;
-        return SM_ENOMEM;
+    nng_msg *m = NULL;
+    if (nng_msg_alloc(&m, 0) == 0 && nng_msg_reserve(m, REPLY_ROOM) != 0) {
+        nng_msg_free(m);
+        m = NULL;
     }
-    msgpack_packer_init(&r->pk, r->msg, msg_write);
-    return SM_OK;
+    return reply_start(r, m);
+}
+
+int reply_begin_core(struct core *core, struct reply *r)
+{
+    nng_msg *m = core->spare;
+    if (!m)
+        return reply_begin(r);
+    core->spare = NULL;
+    return reply_start(r, m);
+}
+
+void reply_recycle(struct core *core, nng_msg *msg)
+{
+    if (core->spare || nng_msg_capacity(msg) > SPARE_MAX) {
+        nng_msg_free(msg);
+        return;
+    }
+    nng_msg_clear(msg);
+    nng_msg_header_clear(msg);
+    core->spare = msg;
 }
 
 msgpack_packer *reply_field(struct reply *r)

@@ -75,6 +75,7 @@ struct core {
     void (*send_reply)(void *req, nng_msg *msg, void *arg);
     void (*deadline_changed)(void *arg);
     void *hook_arg;
+    nng_msg *spare;            /* a served request kept for the next reply */
 };
 
 /* core_init() - empty registry and default limits. */
@@ -100,6 +101,16 @@ struct reply {
 
 /* reply_begin() - start a reply; SM_ENOMEM if no message could be had. */
 int reply_begin(struct reply *r);
+
+/* reply_begin_core() - reply_begin() in @core's spare message when it has
+ * one, so that a request's message becomes a later reply instead of a
+ * malloc/free pair per operation.  Caller holds core->lock. */
+int reply_begin_core(struct core *core, struct reply *r);
+
+/* reply_recycle() - @msg (a served request, consumed) becomes @core's spare
+ * message, or is freed when there is one or it is large.  Caller holds
+ * core->lock. */
+void reply_recycle(struct core *core, nng_msg *msg);
 
 /* reply_field() - the packer for the next top-level field (at most 14). */
 msgpack_packer *reply_field(struct reply *r);

@@ -63,7 +63,7 @@ int dispatch(struct core *core, struct session *sess, const void *buf, size_t le
     *out = NULL;
     core->ops++;
     sess->ops++;
-    if (reply_begin(&c.rep))
+    if (reply_begin_core(core, &c.rep))
         return SM_ENOMEM;
     int rc = dispatch_call(&c, buf, len, &f);
     if (rc == SM_PARKED) {

@@ -170,8 +170,8 @@ static void handle(struct server *srv, struct work *w)
         rc = dispatch(core, s, nng_msg_body(msg), nng_msg_len(msg), w, &reply);
     if (rc == SM_PARKED)
         w->state = W_PARKED; /* from here a waker may send on @w */
+    reply_recycle(core, msg); /* the next reply's message */
     pthread_mutex_unlock(&core->lock);
-    nng_msg_free(msg);
 
     if (rc == SM_PARKED) {
         add_receiver(srv); /* @w is no longer ours to touch */

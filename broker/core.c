@@ -7,7 +7,7 @@
 #include "events.h"
 #include "wait.h"
 
-#define REPLY_ROOM 64       /* a new reply's room: most need no growth */
+#define REPLY_ROOM 64        /* a new reply's room: most need no growth */
 #define SPARE_MAX (64 << 10) /* a larger served request is not kept */
 
 void core_init(struct core *core)

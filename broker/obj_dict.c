@@ -139,7 +139,7 @@ static int dict_store(struct dict *d, const struct key *k, const void *v, size_t
 
 static void dict_clear_all(struct dict *d)
 {
-    DT_FOREACH(&d->t, i)
+    DT_FOREACH (&d->t, i)
         blob_unaccount((size_t)d->t.ent[i]->klen + d->t.ent[i]->vlen);
     dt_clear(&d->t);
 }
@@ -234,7 +234,7 @@ static int reply_view(struct call *c, enum view v)
     unsigned n = (unsigned)t->count;
     if (v == VIEW_MAP ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n))
         return SM_ENOMEM;
-    DT_FOREACH(t, i) {
+    DT_FOREACH (t, i) {
         const struct dkv *e = t->ent[i];
         if (v == VIEW_ITEMS && msgpack_pack_array(pk, 2))
             return SM_ENOMEM;

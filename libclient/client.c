@@ -42,15 +42,15 @@
 
 struct sm_client {
     nng_socket sock;
-    struct ipcd *direct;   /* ipc:// without nng (ipc_direct.h), or NULL */
-    pthread_key_t key; /* -> struct smc_thread of the calling thread */
+    struct ipcd *direct; /* ipc:// without nng (ipc_direct.h), or NULL */
+    pthread_key_t key;   /* -> struct smc_thread of the calling thread */
     bool key_ok;
     pthread_rwlock_t lock; /* read: starting an op; write: marking dead */
     bool dead;             /* pipe gone: every call is SM_ECONN */
     bool authed;           /* handshake done */
     uint8_t *key_bytes;
     size_t keylen;
-    pid_t pid; /* the process that connected */
+    pid_t pid;      /* the process that connected */
     unsigned forks; /* g_forks when it connected */
 };
 

@@ -18,9 +18,9 @@
 #define SP_REQ0 0x30
 #define SP_REP0 0x31
 #define MSG_TYPE 0x01
-#define HDR_LEN 13        /* type, 8-byte length, 4-byte request id */
+#define HDR_LEN 13         /* type, 8-byte length, 4-byte request id */
 #define ID_BIT 0x80000000u /* REQ marks the last word of a backtrace */
-#define RBUF_SIZE 16384   /* replies up to this size take one read() */
+#define RBUF_SIZE 16384    /* replies up to this size take one read() */
 
 /* A call waiting for its reply. */
 struct waiter {
@@ -33,12 +33,12 @@ struct waiter {
 
 struct ipcd {
     int fd;
-    _Atomic int timeout_ms;   /* per read; -1 for ever */
-    pthread_mutex_t wmu;      /* one writer at a time */
-    pthread_mutex_t mu;       /* the fields below */
-    pthread_cond_t cv;        /* a reply was handed over, or the reader left */
+    _Atomic int timeout_ms; /* per read; -1 for ever */
+    pthread_mutex_t wmu;    /* one writer at a time */
+    pthread_mutex_t mu;     /* the fields below */
+    pthread_cond_t cv;      /* a reply was handed over, or the reader left */
     uint32_t next_id;
-    bool reading;             /* a thread holds the read side */
+    bool reading; /* a thread holds the read side */
     bool dead;
     struct waiter *waiters;
     /* read side: touched only by the thread that is reading */

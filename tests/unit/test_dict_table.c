@@ -69,7 +69,7 @@ static void del(unsigned i)
 static void check_order(const unsigned *want, size_t n)
 {
     size_t k = 0;
-    DT_FOREACH(&t, i) {
+    DT_FOREACH (&t, i) {
         ck_assert_uint_lt(k, n);
         ck_assert_uint_eq(val_at(i), want[k]);
         k++;
@@ -153,9 +153,9 @@ START_TEST(grows_and_shrinks)
     for (unsigned i = 0; i < 49990; i++)
         del(i);
     ck_assert_uint_lt(t.capent, big / 100); /* gave the memory back */
-    check_order((const unsigned[]){49990, 49991, 49992, 49993, 49994, 49995, 49996, 49997,
-                                   49998, 49999},
-                10);
+    check_order(
+        (const unsigned[]){49990, 49991, 49992, 49993, 49994, 49995, 49996, 49997, 49998, 49999},
+        10);
     for (unsigned i = 49990; i < 50000; i++)
         del(i);
     ck_assert_ptr_null(t.ent); /* empty: nothing allocated */

@@ -57,6 +57,7 @@ struct sm_client {
 /* The calling thread's context on one client. */
 struct smc_thread {
     sm_client *c;
+    struct ipcd_call call; /* a direct client's call in flight (pipelines) */
     nng_ctx ctx;
     nng_aio *aio;
     struct smc_thread *next; /* on g_threads */
@@ -199,6 +200,8 @@ static void pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg)
 int smc_ctx_start(struct smc_thread *t, nng_msg *msg)
 {
     sm_client *c = t->c;
+    if (c->direct)
+        return ipcd_send(c->direct, msg, &t->call);
     pthread_rwlock_rdlock(&c->lock);
     bool dead = c->dead;
     if (!dead && msg) {
@@ -748,7 +751,23 @@ int smc_ctx_open(sm_client *c, void (*cb)(void *), void *arg, struct smc_thread 
 {
     if (in_child(c))
         return SM_ECONN;
+    if (c->direct) { /* no nng: smc_ctx_wait() collects, @cb is not called */
+        if (!(*out = calloc(1, sizeof(**out))))
+            return SM_ENOMEM;
+        (*out)->c = c;
+        return SM_OK;
+    }
     return ctx_new(c, cb, arg, out);
+}
+
+bool smc_ctx_direct(const struct smc_thread *t)
+{
+    return t->c->direct != NULL;
+}
+
+int smc_ctx_wait(struct smc_thread *t, nng_msg **reply)
+{
+    return ipcd_wait(t->c->direct, &t->call, reply);
 }
 
 nng_aio *smc_ctx_aio(struct smc_thread *t)
@@ -758,6 +777,10 @@ nng_aio *smc_ctx_aio(struct smc_thread *t)
 
 void smc_ctx_close(struct smc_thread *t)
 {
+    if (t->c->direct) {
+        free(t);
+        return;
+    }
     pthread_mutex_lock(&g_mu);
     bool mine = unlink_thread(t);
     pthread_mutex_unlock(&g_mu);

@@ -178,6 +178,15 @@ int smc_ctx_start(struct smc_thread *t, nng_msg *msg);
  * SM_ECONN (then a send's message, @sent, is freed). */
 int smc_ctx_result(struct smc_thread *t, bool sent);
 
+/* smc_ctx_direct() - @t belongs to a client on the direct ipc transport
+ * (ipc_direct.h): its aio is never used and no callback comes; a started
+ * call is collected with smc_ctx_wait() instead. */
+bool smc_ctx_direct(const struct smc_thread *t);
+
+/* smc_ctx_wait() - a direct @t's reply to its started call (SM_OK and
+ * *reply, caller frees), or SM_ECONN / SM_EPROTO. */
+int smc_ctx_wait(struct smc_thread *t, nng_msg **reply);
+
 /* ---- results of a batch or pipeline (results.c) ------------------------ */
 
 /* One deferred call's outcome: its reply status and fields. */

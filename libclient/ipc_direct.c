@@ -22,15 +22,6 @@
 #define ID_BIT 0x80000000u /* REQ marks the last word of a backtrace */
 #define RBUF_SIZE 16384    /* replies up to this size take one read() */
 
-/* A call waiting for its reply. */
-struct waiter {
-    uint32_t id;
-    bool done;
-    int rc;
-    nng_msg *reply;
-    struct waiter *next;
-};
-
 struct ipcd {
     int fd;
     _Atomic int timeout_ms; /* per read; -1 for ever */
@@ -40,7 +31,7 @@ struct ipcd {
     uint32_t next_id;
     bool reading; /* a thread holds the read side */
     bool dead;
-    struct waiter *waiters;
+    struct ipcd_call *waiters;
     /* read side: touched only by the thread that is reading */
     size_t rpos, rlen;
     uint8_t rbuf[RBUF_SIZE];
@@ -174,7 +165,7 @@ static void fail_all(struct ipcd *d, int rc)
     if (!d->dead)
         shutdown(d->fd, SHUT_RDWR); /* wakes a reader, fails a writer */
     d->dead = true;
-    for (struct waiter *w = d->waiters; w; w = w->next)
+    for (struct ipcd_call *w = d->waiters; w; w = w->next)
         if (!w->done) {
             w->done = true;
             w->rc = rc;
@@ -186,7 +177,7 @@ static void fail_all(struct ipcd *d, int rc)
  * for is dropped).  Caller holds d->mu. */
 static void deliver(struct ipcd *d, uint32_t id, nng_msg *m)
 {
-    for (struct waiter *w = d->waiters; w; w = w->next)
+    for (struct ipcd_call *w = d->waiters; w; w = w->next)
         if (w->id == id && !w->done) {
             w->done = true;
             w->reply = m;
@@ -213,9 +204,9 @@ static void read_one(struct ipcd *d)
     pthread_cond_broadcast(&d->cv); /* someone else may read now */
 }
 
-static void unlink_waiter(struct ipcd *d, struct waiter *me)
+static void unlink_call(struct ipcd *d, struct ipcd_call *me)
 {
-    for (struct waiter **pp = &d->waiters; *pp; pp = &(*pp)->next)
+    for (struct ipcd_call **pp = &d->waiters; *pp; pp = &(*pp)->next)
         if (*pp == me) {
             *pp = me->next;
             return;
@@ -237,36 +228,50 @@ static int send_req(struct ipcd *d, uint32_t id, nng_msg *req)
     return rc;
 }
 
-int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply)
+int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call)
 {
-    struct waiter me = {0};
-    *reply = NULL;
+    *call = (struct ipcd_call){0};
     pthread_mutex_lock(&d->mu);
     if (d->dead) {
         pthread_mutex_unlock(&d->mu);
         nng_msg_free(req);
         return SM_ECONN;
     }
-    me.id = ID_BIT | d->next_id++;
-    me.next = d->waiters;
-    d->waiters = &me;
+    call->id = ID_BIT | d->next_id++;
+    call->next = d->waiters;
+    d->waiters = call;
     pthread_mutex_unlock(&d->mu);
-
-    int rc = send_req(d, me.id, req);
+    int rc = send_req(d, call->id, req);
     nng_msg_free(req);
+    if (rc) {
+        pthread_mutex_lock(&d->mu);
+        fail_all(d, rc); /* @call too: ipcd_wait() reports it */
+        pthread_mutex_unlock(&d->mu);
+    }
+    return SM_OK;
+}
+
+int ipcd_wait(struct ipcd *d, struct ipcd_call *call, nng_msg **reply)
+{
     pthread_mutex_lock(&d->mu);
-    if (rc)
-        fail_all(d, rc);
-    while (!me.done) {
+    while (!call->done) {
         if (!d->reading)
             read_one(d);
         else
             pthread_cond_wait(&d->cv, &d->mu);
     }
-    unlink_waiter(d, &me);
+    unlink_call(d, call);
     pthread_mutex_unlock(&d->mu);
-    *reply = me.reply;
-    return me.rc;
+    *reply = call->reply;
+    return call->rc;
+}
+
+int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply)
+{
+    struct ipcd_call me;
+    *reply = NULL;
+    int rc = ipcd_send(d, req, &me);
+    return rc ? rc : ipcd_wait(d, &me, reply);
 }
 
 /* ---- connection -------------------------------------------------------- */

@@ -20,8 +20,18 @@
 
 #include <nng/nng.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct ipcd;
+
+/* One call in flight, from ipcd_send() to ipcd_wait(); the caller's memory. */
+struct ipcd_call {
+    uint32_t id;
+    bool done;
+    int rc;
+    nng_msg *reply;
+    struct ipcd_call *next;
+};
 
 /* ipcd_path() - the socket path of an "ipc://PATH" address, or NULL for
  * any other address (those go through nng). */
@@ -47,6 +57,16 @@ void ipcd_set_timeout(struct ipcd *d, int timeout_ms);
  * connection is then dropped), or SM_ENOMEM.
  */
 int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply);
+
+/**
+ * ipcd_send() - send @req (always consumed) as one request without waiting
+ * for its reply, which ipcd_wait() on @call then collects (pipelines).
+ * Returns SM_OK, or SM_ECONN (nothing to collect).
+ */
+int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call);
+
+/* ipcd_wait() - wait for the reply to @call, as ipcd_exchange() does. */
+int ipcd_wait(struct ipcd *d, struct ipcd_call *call, nng_msg **reply);
 
 /* ipcd_shutdown() - drop the connection: calls in flight and later return
  * SM_ECONN.  The object stays valid until ipcd_free(). */

@@ -10,6 +10,8 @@
  * waiting for the oldest call in flight.  Its aio callback turns a finished
  * send into a receive and signals the reply.  A lost connection cancels
  * every context (client.c): calls in flight end with SM_ECONN, never resent.
+ * On the direct ipc transport (ipc_direct.h) a slot has no aio: its call is
+ * sent at once and its reply collected when the slot is needed again.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -57,12 +59,19 @@ static void slot_cb(void *arg)
 /* collect() - wait for @s's call and store its outcome. */
 static void collect(sm_pipeline *p, struct slot *s)
 {
+    nng_msg *msg = NULL;
+    if (smc_ctx_direct(s->t)) { /* no callback: wait for the reply here */
+        s->rc = smc_ctx_wait(s->t, &msg);
+        smc_results_reply(&p->res, s->idx, s->rc, msg);
+        s->busy = false;
+        return;
+    }
     pthread_mutex_lock(&p->mu);
     while (!s->done)
         pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
     nng_aio *aio = smc_ctx_aio(s->t);
-    nng_msg *msg = s->rc == SM_OK ? nng_aio_get_msg(aio) : NULL;
+    msg = s->rc == SM_OK ? nng_aio_get_msg(aio) : NULL;
     nng_aio_set_msg(aio, NULL);
     smc_results_reply(&p->res, s->idx, s->rc, msg);
     s->busy = s->done = false;

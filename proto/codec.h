@@ -41,7 +41,7 @@ typedef struct mp_reader {
 static inline void mp_reader_init(mp_reader *r, const void *buf, size_t len)
 {
     r->p = buf;
-    r->end = r->p + len;
+    r->end = len ? r->p + len : r->p; /* NULL + 0 is undefined in C */
 }
 
 enum mp_kind mp_peek(const mp_reader *r);

@@ -6,6 +6,8 @@ PKGS=(build-essential cmake pkg-config libnng-dev libmsgpack-dev libsodium-dev
       libjansson-dev uthash-dev libinih-dev libsystemd-dev check
       dpkg-dev file systemd   # these three: the .deb test (dpkg-shlibdeps, systemd-analyze)
       openssl)                # test certificates for tls+tcp:// (it_security)
+# scripts/run-tests' sanitizer and fuzzing tree: clang, libFuzzer and the ASan/UBSan runtimes
+PKGS+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -231,6 +231,7 @@ int raw_handshake(struct raw_conn *r, const char *keyfile)
     uint8_t bn[SM_NONCE_LEN];
     memcpy(bn, bnonce, SM_NONCE_LEN);
     nng_msg_free(m);
+    m = NULL;
 
     auth_nonce(cnonce);
     auth_proof(key, keylen, AUTH_CLIENT, bn, cnonce, proof);
@@ -249,8 +250,9 @@ int raw_handshake(struct raw_conn *r, const char *keyfile)
     if (raw_status(m, &rest, &nf) != SM_OK || nf < 1 || mp_read_bin(&rest, &bproof, &plen) ||
         !auth_check(proof, bproof, plen))
         st = SM_EAUTH; /* the broker did not prove it has the key */
-    nng_msg_free(m);
 out:
+    if (m) /* a reply with a refusal (or the broker's proof) */
+        nng_msg_free(m);
     memset(key, 0, sizeof(key));
     return st;
 }

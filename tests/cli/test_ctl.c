@@ -22,6 +22,7 @@
 
 static sm_client *cli;
 static sm_lock *mtx;
+static sm_list *tmp;
 
 static const uint8_t blob[] = {0, 1, 2, 255};
 
@@ -72,13 +73,17 @@ static void setup(void)
     sm_list_close(l);
 
     /* tmp: a temporary list, kept open; mtx: a lock this process holds */
-    ck_sm(sm_list_open(cli, "tmp", SM_CREATE | SM_TEMP, NULL, &l), SM_OK);
+    ck_sm(sm_list_open(cli, "tmp", SM_CREATE | SM_TEMP, NULL, &tmp), SM_OK);
     ck_sm(sm_lock_open(cli, "mtx", SM_CREATE, NULL, &mtx), SM_OK);
     ck_sm(sm_lock_acquire(mtx, 0), SM_OK);
 }
 
 static void teardown(void)
 {
+    sm_list_close(tmp);
+    sm_lock_close(mtx);
+    tmp = NULL;
+    mtx = NULL;
     sm_disconnect(cli);
     cli = NULL;
     broker_stop(&broker, true);

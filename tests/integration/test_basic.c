@@ -310,6 +310,7 @@ START_TEST(test_open_flags)
     ck_sm(sm_dict_open(cli, "obj", 0, NULL, &d2), SM_OK);
     ck_sm(sm_dict_get(d2, sm_str("k"), &v), SM_OK); /* the same object */
     ck_repr(v, "1");
+    sm_dict_close(d2);
     ck_sm(sm_dict_open(cli, "obj", SM_CREATE, NULL, &d2), SM_OK); /* opens, keeps data */
     ck_sm(sm_dict_get(d2, sm_str("k"), &v), SM_OK);
     ck_repr(v, "1");

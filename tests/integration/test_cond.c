@@ -83,6 +83,9 @@ static int prog_consumer(int argc, char **argv)
     if (sm_val_to_int(&v, &item) || sm_cond_release(cv))
         return 3;
     printf("got %lld\n", (long long)item);
+    sm_cond_close(cv);
+    sm_dict_close(box);
+    sm_disconnect(c);
     return 0;
 }
 
@@ -137,6 +140,7 @@ START_TEST(test_rlock_reentrant)
     ck_sm(sm_rlock_release(r), SM_ENOTOWNER);
     ck_sm(sm_rlock_locked(r, &locked), SM_OK);
     ck_assert(!locked);
+    sm_rlock_close(r);
 }
 END_TEST
 
@@ -160,6 +164,7 @@ START_TEST(test_rlock_owner_killed)
     ck_sm(sm_rlock_acquire(r, 0), SM_OK);
     ck_sm(sm_rlock_release(r), SM_OK);
     ck_assert_int_eq(child_wait(holder, 5000), 128 + SIGKILL);
+    sm_rlock_close(r);
 }
 END_TEST
 
@@ -187,6 +192,9 @@ START_TEST(test_cond_producer_consumer)
     ck_assert_int_eq(child_wait(consumer, 10000), 0);
     ck_assert_int_gt(read(out, buf, sizeof(buf) - 1), 0);
     ck_assert_str_eq(buf, "got 42\n");
+    sm_lock_close(l);
+    sm_cond_close(cv);
+    sm_dict_close(box);
 }
 END_TEST
 
@@ -202,6 +210,7 @@ START_TEST(test_cond_wait_timeout)
     ck_assert_msg(took >= 300 && took < 300 + 1500, "wait(300) took %lld ms", (long long)took);
     ck_sm(sm_cond_release(cv), SM_OK); /* it came back holding the lock */
     ck_sm(sm_cond_release(cv), SM_ENOTOWNER);
+    sm_cond_close(cv);
 }
 END_TEST
 
@@ -222,6 +231,7 @@ START_TEST(test_cond_waiter_killed)
     ck_sm(sm_cond_notify_all(cv), SM_OK);
     ck_sm(sm_cond_release(cv), SM_OK);
     ck_assert_int_eq(raw_ls_waiters(&adm, "C"), 0);
+    sm_cond_close(cv);
 }
 END_TEST
 

@@ -98,6 +98,8 @@ static int prog_waiters(int argc, char **argv)
             failed = 1;
         }
     }
+    sm_lock_close(lock);
+    sm_list_close(list);
     sm_disconnect(c);
     return failed;
 }

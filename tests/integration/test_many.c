@@ -60,6 +60,18 @@ static int open_all(sm_client *c, int flags, int pipe_end, struct objs *o)
     return rc;
 }
 
+/* close_all() - close what open_all() opened. */
+static void close_all(struct objs *o)
+{
+    sm_lock_close(o->lock);
+    sm_cond_close(o->cond);
+    sm_queue_close(o->queue);
+    sm_event_close(o->event);
+    sm_sem_close(o->sem);
+    sm_barrier_close(o->barrier);
+    sm_pipe_close(o->pipe);
+}
+
 struct waiter_ctx {
     struct objs *o;
     unsigned kind;
@@ -132,6 +144,7 @@ static int prog_parker(int argc, char **argv)
             failed = 1;
         }
     }
+    close_all(&o);
     sm_disconnect(c);
     return failed ? 3 : 0;
 }
@@ -205,6 +218,7 @@ START_TEST(test_10000_parked)
             (long long)(mono_ms() - t0));
     ck_assert_int_eq(parked(&adm), 0);
     raw_close(&adm);
+    close_all(&o);
     sm_disconnect(c);
     broker_stop(&broker, true);
 }

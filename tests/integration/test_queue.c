@@ -60,6 +60,7 @@ static int prog_getter(int argc, char **argv)
         return 2;
     printf("%s\n", val_repr(&v));
     sm_val_free(&v);
+    sm_queue_close(q);
     sm_disconnect(c);
     return 0;
 }
@@ -79,6 +80,7 @@ static int prog_producer(int argc, char **argv)
             return 2;
         }
     }
+    sm_queue_close(q);
     sm_disconnect(c);
     return 0;
 }
@@ -104,6 +106,7 @@ static int prog_consumer(int argc, char **argv)
         }
         printf("%lld\n", (long long)n);
     }
+    sm_queue_close(q);
     sm_disconnect(c);
     return 0;
 }

@@ -19,10 +19,6 @@ struct pb {
  * must make none) */
 extern volatile unsigned long alloc_calls;
 
-/* glibc's own allocator, under the counting one */
-extern void *__libc_malloc(size_t);
-extern void __libc_free(void *);
-
 void pb_init(struct pb *b);
 void pb_free(struct pb *b);
 const uint8_t *pb_data(const struct pb *b);

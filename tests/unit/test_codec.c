@@ -143,11 +143,11 @@ START_TEST(validate_truncated_everywhere)
     ck_assert_int_eq(validate(p, n), SM_OK);
     for (size_t cut = 0; cut < n; cut++) {
         /* a copy of exactly @cut bytes, so a read past it is caught by ASan/valgrind */
-        uint8_t *q = __libc_malloc(cut ? cut : 1);
+        uint8_t *q = malloc(cut ? cut : 1);
         memcpy(q, p, cut);
         int rc = validate(q, cut);
         ck_assert_msg(rc == SM_EPROTO, "cut at %zu of %zu: rc %d", cut, n, rc);
-        __libc_free(q);
+        free(q);
     }
     pb_free(&b);
 }
@@ -356,7 +356,7 @@ START_TEST(validate_random_buffers)
         ck_assert(rc == SM_OK || rc == SM_EPROTO || rc == SM_ETOOBIG);
     }
     /* mutations of a rich valid value: flip one byte, keep checking */
-    uint8_t *m = __libc_malloc(b.sb.size);
+    uint8_t *m = malloc(b.sb.size);
     for (unsigned i = 0; i < 20000; i++) {
         memcpy(m, b.sb.data, b.sb.size);
         size_t at = (size_t)(rng() % b.sb.size);
@@ -369,7 +369,7 @@ START_TEST(validate_random_buffers)
             check_accepted(m, n);
         }
     }
-    __libc_free(m);
+    free(m);
     pb_free(&b);
     /* the generator must exercise the accepting path too */
     ck_assert_uint_gt(accepted, 1000);

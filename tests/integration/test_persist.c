@@ -44,15 +44,48 @@ static void start(const char *extra)
     ck_sm(broker_connect(&broker, &cli), SM_OK);
 }
 
+/* The handles populate() leaves open (a held lock, a taken unit, a
+ * temporary object), closed once the broker has gone. */
+static struct {
+    sm_dict *d, *tmp, *gone;
+    sm_list *l;
+    sm_queue *q;
+    sm_value *v;
+    sm_array *a;
+    sm_namespace *ns;
+    sm_event *e;
+    sm_pipe *p;
+    sm_lock *lk;
+    sm_sem *s;
+} pop;
+
+static void pop_close(void)
+{
+    sm_dict_close(pop.d);
+    sm_dict_close(pop.tmp);
+    sm_dict_close(pop.gone);
+    sm_list_close(pop.l);
+    sm_queue_close(pop.q);
+    sm_value_close(pop.v);
+    sm_array_close(pop.a);
+    sm_namespace_close(pop.ns);
+    sm_event_close(pop.e);
+    sm_pipe_close(pop.p);
+    sm_lock_close(pop.lk);
+    sm_sem_close(pop.s);
+    memset(&pop, 0, sizeof(pop));
+}
+
 /* restart() - stop the broker with @sig (SIGKILL: a crash; SIGTERM: clean),
  * then start it again and reconnect. */
 static void restart(int sig)
 {
-    sm_disconnect(cli);
-    cli = NULL;
     int st = broker_kill(&broker, sig, 10000);
     if (sig == SIGTERM)
         ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "clean stop failed: %#x", st);
+    pop_close(); /* kept open until the broker went: their closes fail, memory is freed */
+    sm_disconnect(cli);
+    cli = NULL;
     start(NULL);
 }
 
@@ -65,6 +98,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    pop_close();
     sm_disconnect(cli);
     cli = NULL;
     broker_stop(&broker, true);
@@ -147,16 +181,16 @@ COUNT(dict, len)
 
 static void populate(void)
 {
-    sm_dict *d;
-    sm_list *l;
-    sm_queue *q;
-    sm_value *v;
-    sm_array *a;
-    sm_namespace *ns;
-    sm_event *e;
-    sm_pipe *p;
-    sm_lock *lk;
-    sm_sem *s;
+    sm_dict *d = NULL, *tmp = NULL, *gone = NULL;
+    sm_list *l = NULL;
+    sm_queue *q = NULL;
+    sm_value *v = NULL;
+    sm_array *a = NULL;
+    sm_namespace *ns = NULL;
+    sm_event *e = NULL;
+    sm_pipe *p = NULL;
+    sm_lock *lk = NULL;
+    sm_sem *s = NULL;
     sm_val out;
     int64_t n;
     const sm_queue_opts qo = {.maxsize = 5};
@@ -202,11 +236,12 @@ static void populate(void)
     ck_sm(sm_sem_open(cli, "sem", SM_CREATE, &so, &s), SM_OK);
     ck_sm(sm_sem_acquire(s, 0), SM_OK);
     /* neither do temporary objects, nor unlinked ones */
-    sm_dict *tmp;
     ck_sm(sm_dict_open(cli, "tmp", SM_CREATE | SM_TEMP, NULL, &tmp), SM_OK);
     ck_sm(sm_dict_set(tmp, sm_int(1), sm_int(1)), SM_OK);
-    ck_sm(sm_dict_open(cli, "gone", SM_CREATE, NULL, &d), SM_OK);
+    ck_sm(sm_dict_open(cli, "gone", SM_CREATE, NULL, &gone), SM_OK);
     ck_sm(sm_unlink(cli, "gone"), SM_OK);
+    pop = (typeof(pop)){.d = d, .tmp = tmp, .gone = gone, .l = l, .q = q, .v = v, .a = a,
+                        .ns = ns, .e = e, .p = p, .lk = lk, .s = s};
 }
 
 /* verify() - what populate() left, without changing it (the queue and the

@@ -48,6 +48,28 @@ static void pack_opts(msgpack_packer *pk, unsigned type)
     msgpack_pack_nil(pk);
 }
 
+static void pack_request(msgpack_sbuffer *sb, unsigned opcode);
+static void pack_open(msgpack_sbuffer *sb, unsigned type);
+
+/* pack_batch() - a batch's requests: open a dict, then every dict op. */
+static void pack_batch(msgpack_packer *pk)
+{
+    msgpack_sbuffer reqs;
+    uint32_t n = 1;
+    msgpack_sbuffer_init(&reqs);
+    pack_open(&reqs, SM_T_DICT);
+    for (unsigned code = 1; code < SMOP_MAX; code++) {
+        const struct op_desc *op = op_lookup(code);
+        if (op && op->name && op->type == SM_T_DICT) {
+            pack_request(&reqs, code);
+            n++;
+        }
+    }
+    msgpack_pack_array(pk, n);
+    pk->callback(pk->data, reqs.data, reqs.size);
+    msgpack_sbuffer_destroy(&reqs);
+}
+
 /* pack_field() - a plausible value for field letter @c of @op (the @nv-th
  * 'v' so far). */
 static void pack_field(msgpack_packer *pk, const struct op_desc *op, char c, unsigned nv)
@@ -79,6 +101,10 @@ static void pack_field(msgpack_packer *pk, const struct op_desc *op, char c, uns
         msgpack_pack_true(pk);
         break;
     case 'a':
+        if (op == op_lookup(SMOP_batch)) {
+            pack_batch(pk);
+            break;
+        }
         msgpack_pack_array(pk, 3);
         msgpack_pack_int64(pk, 3);
         msgpack_pack_int64(pk, 1);

@@ -42,7 +42,7 @@ static int waiters(sm_client *c, const char *name, uint64_t *n)
 {
     struct smc_req rq;
     struct smc_reply rep;
-    uint32_t npairs, klen;
+    uint32_t npairs = 0, klen;
     const char *k;
     const uint8_t *raw;
     size_t rawlen;

@@ -45,20 +45,6 @@ static void teardown(void)
     broker_stop(&broker, true);
 }
 
-/* setup_nng_leaks() - setup() for a broker that may hit nng bug 1518:
- * after the listener guard replaces a stuck listener, nng 1.5.2 cannot free
- * the stuck one at exit, which LeakSanitizer would report as the broker's
- * leak.  Only this broker runs without the leak check, in sanitizer builds;
- * elsewhere the variable means nothing. */
-static void setup_nng_leaks(void)
-{
-    const char *was = getenv("ASAN_OPTIONS");
-    char opts[1024];
-    snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", was ? was : "", was && *was ? ":" : "");
-    setenv("ASAN_OPTIONS", opts, 1);
-    setup();
-}
-
 /* still_good() - the broker is alive and a good client is served correctly,
  * both on the old connection and on a new one. */
 static void still_good(const char *after)
@@ -561,12 +547,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_oversized);
     tcase_add_test(tc, test_random_frames);
     tcase_add_test(tc, test_unix_garbage);
+    tcase_add_test(tc, test_unix_gone_early);
     suite_add_tcase(s, tc);
-    TCase *early = tcase_create("gone_early");
-    tcase_set_timeout(early, 200);
-    tcase_add_checked_fixture(early, setup_nng_leaks, teardown);
-    tcase_add_test(early, test_unix_gone_early);
-    suite_add_tcase(s, early);
 
     return check_run(s, CK_ENV);
 }

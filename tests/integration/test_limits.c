@@ -16,23 +16,6 @@
 static struct sm_broker broker;
 static sm_client *cli;
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LIMITS_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(LIMITS_ASAN)
-/* test_sessions' refused connections: nng 1.5.2 sometimes loses the dialer
- * of a pipe the broker closes at once, which LeakSanitizer reports as this
- * program's leak (nng's own objects only, from its threads).  So this
- * program runs without the leak check; the brokers it starts keep theirs. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "detect_leaks=0";
-}
-#endif
-
 /* start() - a broker with one limit flag @flag @value, and a client. */
 static void start(const char *flag, const char *value)
 {

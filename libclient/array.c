@@ -54,7 +54,7 @@ SM_API int sm_array_get(sm_array *a, int64_t index, sm_val *out)
     struct smc_req rq;
     SMC_NEED(a && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_array_get, a->o.handle, "i", index);
+    int rc = smc_oreq(&rq, SMOP_array_get, &a->o, "i", index);
     return rc ? rc : smc_call_val(a->o.c, &rq, out);
 }
 
@@ -62,7 +62,7 @@ SM_API int sm_array_set(sm_array *a, int64_t index, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(a);
-    int rc = smc_req(&rq, SMOP_array_set, a->o.handle, "iv", index, &v);
+    int rc = smc_oreq(&rq, SMOP_array_set, &a->o, "iv", index, &v);
     return rc ? rc : smc_call0(a->o.c, &rq);
 }
 
@@ -71,7 +71,7 @@ SM_API int sm_array_getslice(sm_array *a, int64_t start, int64_t stop, int64_t s
     struct smc_req rq;
     SMC_NEED(a && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_array_getslice, a->o.handle, "nnn", start, stop, step);
+    int rc = smc_oreq(&rq, SMOP_array_getslice, &a->o, "nnn", start, stop, step);
     return rc ? rc : smc_call_val(a->o.c, &rq, out);
 }
 
@@ -79,7 +79,7 @@ SM_API int sm_array_setslice(sm_array *a, int64_t start, int64_t stop, int64_t s
 {
     struct smc_req rq;
     SMC_NEED(a);
-    int rc = smc_req(&rq, SMOP_array_setslice, a->o.handle, "nnna", start, stop, step, &array);
+    int rc = smc_oreq(&rq, SMOP_array_setslice, &a->o, "nnna", start, stop, step, &array);
     return rc ? rc : smc_call0(a->o.c, &rq);
 }
 
@@ -87,6 +87,6 @@ SM_API int sm_array_len(sm_array *a, size_t *n)
 {
     struct smc_req rq;
     SMC_NEED(a && n);
-    int rc = smc_req(&rq, SMOP_array_len, a->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_array_len, &a->o, "");
     return rc ? rc : smc_call_size(a->o.c, &rq, n);
 }

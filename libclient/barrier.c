@@ -44,7 +44,7 @@ SM_API int sm_barrier_wait(sm_barrier *b, int timeout_ms, size_t *index)
     struct smc_req rq;
     size_t i;
     SMC_NEED(b);
-    int rc = smc_req(&rq, SMOP_barrier_wait, b->o.handle, "t", timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_barrier_wait, &b->o, "t", timeout_ms);
     if (rc || (rc = smc_call_size(b->o.c, &rq, &i)))
         return rc;
     if (index)
@@ -57,7 +57,7 @@ static int call0(sm_barrier *b, int opcode)
 {
     struct smc_req rq;
     SMC_NEED(b);
-    int rc = smc_req(&rq, opcode, b->o.handle, "");
+    int rc = smc_oreq(&rq, opcode, &b->o, "");
     return rc ? rc : smc_call0(b->o.c, &rq);
 }
 
@@ -76,7 +76,7 @@ static int get_size(sm_barrier *b, int opcode, size_t *out)
 {
     struct smc_req rq;
     SMC_NEED(b && out);
-    int rc = smc_req(&rq, opcode, b->o.handle, "");
+    int rc = smc_oreq(&rq, opcode, &b->o, "");
     return rc ? rc : smc_call_size(b->o.c, &rq, out);
 }
 
@@ -94,6 +94,6 @@ SM_API int sm_barrier_broken(sm_barrier *b, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(b && out);
-    int rc = smc_req(&rq, SMOP_barrier_broken, b->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_barrier_broken, &b->o, "");
     return rc ? rc : smc_call_bool(b->o.c, &rq, out);
 }

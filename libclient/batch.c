@@ -89,6 +89,7 @@ SM_API int sm_batch_exec(sm_batch *b)
     if (!rc) {
         msgpack_pack_array(&rq.pk, (uint32_t)b->res.n);
         mp_pack_raw(&rq.pk, b->body.data, b->body.size);
+        rq.gen = b->sink.gen; /* its handles' connection, or SM_ECONN */
         rc = smc_call(b->sink.c, &rq, &rep);
     }
     if (rc == SM_OK)

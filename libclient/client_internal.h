@@ -49,17 +49,26 @@ int smc_dial(nng_socket sock, const char *address);
 
 /* ---- requests ----------------------------------------------------------- */
 
+struct smc_obj;
+
 /* A request being packed straight into an nng message. */
 struct smc_req {
     nng_msg *msg;
-    msgpack_packer pk; /* pack the fields with this */
-    int err;           /* sticky: SM_ENOMEM once a write failed */
+    msgpack_packer pk;   /* pack the fields with this */
+    int err;             /* sticky: SM_ENOMEM once a write failed */
+    struct smc_obj *obj; /* smc_oreq(): its handle is written in when sent */
+    size_t handle_off;   /* where the handle is (always 9 bytes: 0xcf + u64) */
+    uint64_t gen;        /* non-zero: send on this connection generation only */
+    bool handshake;      /* part of the handshake: sent before authentication */
+    bool direct;         /* never handed to a batch or pipeline (open) */
+    uint64_t sent_gen;   /* after smc_call(): the generation it was sent on */
 };
 
 /**
  * smc_req_begin() - start the request [opcode, (handle,) fields...]: packs
  * the array header for @nargs further fields, the opcode and, when ops.def
- * gives @opcode a .type, @handle.  Returns SM_OK or SM_ENOMEM (then @rq
+ * gives @opcode a .type, @handle (in its 9-byte form, so that a re-opened
+ * handle can be written over it).  Returns SM_OK or SM_ENOMEM (then @rq
  * holds nothing to free).
  */
 int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs);
@@ -80,6 +89,14 @@ int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t narg
  * On failure nothing is left to free.
  */
 int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ...);
+
+/**
+ * smc_oreq() - smc_req() on the object handle @o: the request carries no
+ * fixed handle number but @o itself, so that when it is sent the handle of
+ * the current connection goes in (the object is opened again by name after
+ * a reconnect; see smc_obj_open()).  Use it for every op on an open object.
+ */
+int smc_oreq(struct smc_req *rq, int opcode, struct smc_obj *o, const char *fmt, ...);
 
 /* smc_req_abort() - drop a request that will not be sent; safe twice. */
 void smc_req_abort(struct smc_req *rq);
@@ -123,8 +140,11 @@ int smc_call_raw(sm_client *c, const void *req, size_t len, struct smc_reply *re
 /**
  * smc_call() - send @rq (always consumed) and receive the reply.  Returns
  * the reply status (SM_OK, SM_EOWNERDEAD or an SM_E* from the broker) or a
- * transport error.  *rep holds the fields when the status is SM_OK or
- * SM_EOWNERDEAD; the caller always frees *rep with smc_reply_free().
+ * transport error.  When the connection is down the call first re-dials
+ * (bounded, see conn.h); the handle of an smc_oreq() request is re-resolved
+ * first when it belongs to an older connection.  A request that was handed
+ * to the connection and got no reply is never sent again: SM_ECONN.  *rep holds the fields when the
+ * status is SM_OK or SM_EOWNERDEAD; the caller always frees *rep with smc_reply_free().
  */
 int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep);
 
@@ -143,6 +163,7 @@ int smc_call_int(sm_client *c, struct smc_req *rq, int64_t *out);   /* an int */
  * of their round trips: smc_call() hands it the packed request. */
 struct smc_sink {
     sm_client *c;
+    uint64_t gen; /* the connection generation its handles belong to (0: none yet) */
     /* consume @msg; return SM_EQUEUED, or an error (nothing was queued) */
     int (*take)(struct smc_sink *s, nng_msg *msg);
 };
@@ -256,12 +277,18 @@ int smc_read_val(mp_reader *r, sm_val *out);
 
 /* ---- object handles ----------------------------------------------------- */
 
-/* What every typed handle (struct sm_dict, sm_list, ...) starts with. */
+/* What every typed handle (struct sm_dict, sm_list, ...) starts with.
+ * @handle and @gen are read and written under the client's state lock
+ * (conn.h); everything else is fixed at open. */
 struct smc_obj {
     sm_client *c;
-    uint64_t handle;
-    unsigned type; /* SM_T_* */
+    uint64_t handle; /* the broker's number for it on connection @gen */
+    uint64_t gen;    /* connection generation @handle belongs to */
+    unsigned type;   /* SM_T_* */
+    int flags;       /* as opened: SM_CREATE, SM_EXCL, SM_TEMP */
     char *name;
+    uint8_t *opts; /* the packed options field as first sent, or NULL */
+    size_t optslen;
 };
 
 /* Packs the open request's options field; NULL: the field is omitted. */
@@ -272,11 +299,22 @@ typedef int smc_pack_opts_fn(struct smc_req *rq, const void *opts);
  * SM_TEMP) and allocate a handle of @size bytes (a struct whose first member
  * is struct smc_obj).  @pack_opts (may be NULL) packs @opts.  Returns SM_OK
  * and *out, SM_EINVAL for a bad name or flags, or the broker's status.
+ * The handle keeps the name, flags and packed options: after a reconnect
+ * its next use opens it again with the same flags minus SM_EXCL.
  */
 int smc_obj_open(sm_client *c, const char *name, int flags, unsigned type,
                  smc_pack_opts_fn *pack_opts, const void *opts, size_t size, struct smc_obj **out);
 
-/* smc_obj_close() - tell the broker (errors ignored) and free; NULL is fine. */
+/* smc_obj_close() - tell the broker (errors ignored; nothing is sent when
+ * the handle belongs to an older connection) and free; NULL is fine. */
 void smc_obj_close(struct smc_obj *o);
+
+/**
+ * smc_obj_resolve() - make @o's handle one of the current connection: when
+ * it belongs to an older one, open it again by name (flags minus SM_EXCL,
+ * the same options).  Returns SM_OK, the broker's status for the open
+ * (SM_ENOENT when it was opened without SM_CREATE and is gone) or SM_ECONN.
+ */
+int smc_obj_resolve(struct smc_obj *o);
 
 #endif

@@ -41,7 +41,7 @@ static int timed(sm_cond *c, int opcode, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(c);
-    int rc = smc_req(&rq, opcode, c->o.handle, "tu", timeout_ms, smc_thread_id());
+    int rc = smc_oreq(&rq, opcode, &c->o, "tu", timeout_ms, smc_thread_id());
     return rc ? rc : smc_call0(c->o.c, &rq);
 }
 
@@ -59,7 +59,7 @@ SM_API int sm_cond_release(sm_cond *c)
 {
     struct smc_req rq;
     SMC_NEED(c);
-    int rc = smc_req(&rq, SMOP_condition_release, c->o.handle, "u", smc_thread_id());
+    int rc = smc_oreq(&rq, SMOP_condition_release, &c->o, "u", smc_thread_id());
     return rc ? rc : smc_call0(c->o.c, &rq);
 }
 
@@ -67,7 +67,7 @@ SM_API int sm_cond_notify(sm_cond *c, size_t n)
 {
     struct smc_req rq;
     SMC_NEED(c);
-    int rc = smc_req(&rq, SMOP_condition_notify, c->o.handle, "uu", (uint64_t)n, smc_thread_id());
+    int rc = smc_oreq(&rq, SMOP_condition_notify, &c->o, "uu", (uint64_t)n, smc_thread_id());
     return rc ? rc : smc_call0(c->o.c, &rq);
 }
 
@@ -75,6 +75,6 @@ SM_API int sm_cond_notify_all(sm_cond *c)
 {
     struct smc_req rq;
     SMC_NEED(c);
-    int rc = smc_req(&rq, SMOP_condition_notify_all, c->o.handle, "u", smc_thread_id());
+    int rc = smc_oreq(&rq, SMOP_condition_notify_all, &c->o, "u", smc_thread_id());
     return rc ? rc : smc_call0(c->o.c, &rq);
 }

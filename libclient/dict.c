@@ -27,7 +27,7 @@ SM_API int sm_dict_set(sm_dict *d, sm_val key, sm_val val)
 {
     struct smc_req rq;
     SMC_NEED(d);
-    int rc = smc_req(&rq, SMOP_dict_set, d->o.handle, "vv", &key, &val);
+    int rc = smc_oreq(&rq, SMOP_dict_set, &d->o, "vv", &key, &val);
     return rc ? rc : smc_call0(d->o.c, &rq);
 }
 
@@ -36,7 +36,7 @@ SM_API int sm_dict_get(sm_dict *d, sm_val key, sm_val *out)
     struct smc_req rq;
     SMC_NEED(d && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_dict_get, d->o.handle, "v", &key);
+    int rc = smc_oreq(&rq, SMOP_dict_get, &d->o, "v", &key);
     return rc ? rc : smc_call_val(d->o.c, &rq, out);
 }
 
@@ -44,7 +44,7 @@ SM_API int sm_dict_del(sm_dict *d, sm_val key)
 {
     struct smc_req rq;
     SMC_NEED(d);
-    int rc = smc_req(&rq, SMOP_dict_del, d->o.handle, "v", &key);
+    int rc = smc_oreq(&rq, SMOP_dict_del, &d->o, "v", &key);
     return rc ? rc : smc_call0(d->o.c, &rq);
 }
 
@@ -52,7 +52,7 @@ SM_API int sm_dict_len(sm_dict *d, size_t *n)
 {
     struct smc_req rq;
     SMC_NEED(d && n);
-    int rc = smc_req(&rq, SMOP_dict_len, d->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_dict_len, &d->o, "");
     return rc ? rc : smc_call_size(d->o.c, &rq, n);
 }
 
@@ -60,7 +60,7 @@ SM_API int sm_dict_contains(sm_dict *d, sm_val key, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(d && out);
-    int rc = smc_req(&rq, SMOP_dict_contains, d->o.handle, "v", &key);
+    int rc = smc_oreq(&rq, SMOP_dict_contains, &d->o, "v", &key);
     return rc ? rc : smc_call_bool(d->o.c, &rq, out);
 }
 
@@ -69,7 +69,7 @@ SM_API int sm_dict_incr(sm_dict *d, sm_val key, int64_t delta, int64_t *result)
     struct smc_req rq;
     int64_t ignored;
     SMC_NEED(d);
-    int rc = smc_req(&rq, SMOP_dict_incr, d->o.handle, "vi", &key, delta);
+    int rc = smc_oreq(&rq, SMOP_dict_incr, &d->o, "vi", &key, delta);
     return rc ? rc : smc_call_int(d->o.c, &rq, result ? result : &ignored);
 }
 
@@ -79,7 +79,7 @@ static int view(sm_dict *d, int op, sm_val *out)
     struct smc_req rq;
     SMC_NEED(d && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, op, d->o.handle, "");
+    int rc = smc_oreq(&rq, op, &d->o, "");
     return rc ? rc : smc_call_val(d->o.c, &rq, out);
 }
 
@@ -108,7 +108,7 @@ SM_API int sm_dict_pop(sm_dict *d, sm_val key, sm_val *out)
     struct smc_req rq;
     SMC_NEED(d && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_dict_pop, d->o.handle, "v", &key);
+    int rc = smc_oreq(&rq, SMOP_dict_pop, &d->o, "v", &key);
     return rc ? rc : smc_call_val(d->o.c, &rq, out);
 }
 
@@ -117,7 +117,7 @@ SM_API int sm_dict_pop_default(sm_dict *d, sm_val key, sm_val dflt, sm_val *out)
     struct smc_req rq;
     SMC_NEED(d && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_dict_pop, d->o.handle, "vv", &key, &dflt);
+    int rc = smc_oreq(&rq, SMOP_dict_pop, &d->o, "vv", &key, &dflt);
     return rc ? rc : smc_call_val(d->o.c, &rq, out);
 }
 
@@ -127,7 +127,7 @@ SM_API int sm_dict_popitem(sm_dict *d, sm_val *key, sm_val *val)
     struct smc_reply rep = {0};
     SMC_NEED(d && key && val);
     *key = *val = sm_nil();
-    int rc = smc_req(&rq, SMOP_dict_popitem, d->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_dict_popitem, &d->o, "");
     if (rc || (rc = smc_call(d->o.c, &rq, &rep)))
         goto out;
     if (rep.nfields < 2 || (rc = smc_read_val(&rep.r, key)) || (rc = smc_read_val(&rep.r, val))) {
@@ -144,7 +144,7 @@ SM_API int sm_dict_setdefault(sm_dict *d, sm_val key, sm_val dflt, sm_val *out)
     struct smc_req rq;
     SMC_NEED(d && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_dict_setdefault, d->o.handle, "vv", &key, &dflt);
+    int rc = smc_oreq(&rq, SMOP_dict_setdefault, &d->o, "vv", &key, &dflt);
     return rc ? rc : smc_call_val(d->o.c, &rq, out);
 }
 
@@ -152,7 +152,7 @@ SM_API int sm_dict_update(sm_dict *d, sm_val map)
 {
     struct smc_req rq;
     SMC_NEED(d);
-    int rc = smc_req(&rq, SMOP_dict_update, d->o.handle, "m", &map);
+    int rc = smc_oreq(&rq, SMOP_dict_update, &d->o, "m", &map);
     return rc ? rc : smc_call0(d->o.c, &rq);
 }
 
@@ -160,6 +160,6 @@ SM_API int sm_dict_clear(sm_dict *d)
 {
     struct smc_req rq;
     SMC_NEED(d);
-    int rc = smc_req(&rq, SMOP_dict_clear, d->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_dict_clear, &d->o, "");
     return rc ? rc : smc_call0(d->o.c, &rq);
 }

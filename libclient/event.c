@@ -27,7 +27,7 @@ static int call0(sm_event *e, int opcode)
 {
     struct smc_req rq;
     SMC_NEED(e);
-    int rc = smc_req(&rq, opcode, e->o.handle, "");
+    int rc = smc_oreq(&rq, opcode, &e->o, "");
     return rc ? rc : smc_call0(e->o.c, &rq);
 }
 
@@ -45,7 +45,7 @@ SM_API int sm_event_is_set(sm_event *e, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(e && out);
-    int rc = smc_req(&rq, SMOP_event_is_set, e->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_event_is_set, &e->o, "");
     return rc ? rc : smc_call_bool(e->o.c, &rq, out);
 }
 
@@ -53,6 +53,6 @@ SM_API int sm_event_wait(sm_event *e, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(e);
-    int rc = smc_req(&rq, SMOP_event_wait, e->o.handle, "t", timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_event_wait, &e->o, "t", timeout_ms);
     return rc ? rc : smc_call0(e->o.c, &rq);
 }

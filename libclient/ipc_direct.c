@@ -24,6 +24,7 @@
 
 struct ipcd {
     int fd;
+    _Atomic int refs;       /* ipcd_dial()'s and ipcd_hold()'s */
     _Atomic int timeout_ms; /* per read; -1 for ever */
     pthread_mutex_t wmu;    /* one writer at a time */
     pthread_mutex_t mu;     /* the fields below */
@@ -61,9 +62,11 @@ static uint64_t get_be(const uint8_t *p, unsigned n)
 
 /* ---- bytes ------------------------------------------------------------- */
 
-/* send_all() - write every byte of @iov (advanced in place). */
-static int send_all(int fd, struct iovec *iov, int n)
+/* send_all() - write every byte of @iov (advanced in place); *@sent says
+ * whether any byte went out. */
+static int send_all(int fd, struct iovec *iov, int n, bool *sent)
 {
+    *sent = false;
     while (n > 0) {
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
         ssize_t k = sendmsg(fd, &mh, MSG_NOSIGNAL);
@@ -71,6 +74,7 @@ static int send_all(int fd, struct iovec *iov, int n)
             continue;
         if (k <= 0)
             return SM_ECONN;
+        *sent = true;
         while (n > 0 && (size_t)k >= iov->iov_len) {
             k -= (ssize_t)iov->iov_len;
             iov++;
@@ -213,8 +217,9 @@ static void unlink_call(struct ipcd *d, struct ipcd_call *me)
         }
 }
 
-/* send_req() - frame and write @req under the write lock. */
-static int send_req(struct ipcd *d, uint32_t id, nng_msg *req)
+/* send_req() - frame and write @req under the write lock (*@sent: any of
+ * it went out). */
+static int send_req(struct ipcd *d, uint32_t id, nng_msg *req, bool *sent)
 {
     uint8_t hdr[HDR_LEN];
     size_t len = nng_msg_len(req);
@@ -223,7 +228,7 @@ static int send_req(struct ipcd *d, uint32_t id, nng_msg *req)
     put_be(hdr + 9, id, 4);
     struct iovec iov[2] = {{hdr, sizeof(hdr)}, {nng_msg_body(req), len}};
     pthread_mutex_lock(&d->wmu);
-    int rc = send_all(d->fd, iov, len ? 2 : 1);
+    int rc = send_all(d->fd, iov, len ? 2 : 1, sent);
     pthread_mutex_unlock(&d->wmu);
     return rc;
 }
@@ -234,20 +239,24 @@ int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call)
     pthread_mutex_lock(&d->mu);
     if (d->dead) {
         pthread_mutex_unlock(&d->mu);
-        nng_msg_free(req);
-        return SM_ECONN;
+        return SM_ECONN; /* never sent: @req is still the caller's */
     }
     call->id = ID_BIT | d->next_id++;
     call->next = d->waiters;
     d->waiters = call;
     pthread_mutex_unlock(&d->mu);
-    int rc = send_req(d, call->id, req);
-    nng_msg_free(req);
+    bool sent;
+    int rc = send_req(d, call->id, req, &sent);
     if (rc) {
         pthread_mutex_lock(&d->mu);
-        fail_all(d, rc); /* @call too: ipcd_wait() reports it */
+        if (!sent) /* the broker is gone (EPIPE) before a byte left: unsent */
+            unlink_call(d, call);
+        fail_all(d, rc); /* a partly sent @call too: ipcd_wait() reports it */
         pthread_mutex_unlock(&d->mu);
+        if (!sent)
+            return SM_ECONN;
     }
+    nng_msg_free(req);
     return SM_OK;
 }
 
@@ -271,6 +280,8 @@ int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply)
     struct ipcd_call me;
     *reply = NULL;
     int rc = ipcd_send(d, req, &me);
+    if (rc)
+        nng_msg_free(req);
     return rc ? rc : ipcd_wait(d, &me, reply);
 }
 
@@ -281,7 +292,8 @@ static int negotiate(struct ipcd *d)
 {
     uint8_t mine[8] = {0, 'S', 'P', 0, 0, SP_REQ0, 0, 0}, theirs[8];
     struct iovec iov = {mine, sizeof(mine)};
-    int rc = send_all(d->fd, &iov, 1);
+    bool sent;
+    int rc = send_all(d->fd, &iov, 1, &sent);
     if (!rc)
         rc = read_exact(d, theirs, sizeof(theirs));
     if (rc)
@@ -306,6 +318,7 @@ int ipcd_dial(const char *path, int timeout_ms, struct ipcd **out)
     pthread_mutex_init(&d->wmu, NULL);
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
+    d->refs = 1;
     d->timeout_ms = timeout_ms;
     d->next_id = (uint32_t)getpid() * 2654435761u; /* any start will do */
     d->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -327,6 +340,18 @@ void ipcd_set_timeout(struct ipcd *d, int timeout_ms)
     d->timeout_ms = timeout_ms;
 }
 
+bool ipcd_alive(struct ipcd *d)
+{
+    struct pollfd pfd = {.fd = d->fd, .events = POLLRDHUP};
+    pthread_mutex_lock(&d->mu);
+    bool gone =
+        d->dead || (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)));
+    if (gone)
+        fail_all(d, SM_ECONN);
+    pthread_mutex_unlock(&d->mu);
+    return !gone;
+}
+
 void ipcd_shutdown(struct ipcd *d)
 {
     pthread_mutex_lock(&d->mu);
@@ -334,9 +359,14 @@ void ipcd_shutdown(struct ipcd *d)
     pthread_mutex_unlock(&d->mu);
 }
 
+void ipcd_hold(struct ipcd *d)
+{
+    atomic_fetch_add(&d->refs, 1);
+}
+
 void ipcd_free(struct ipcd *d)
 {
-    if (!d)
+    if (!d || atomic_fetch_sub(&d->refs, 1) > 1)
         return;
     if (d->fd >= 0)
         close(d->fd);

@@ -59,20 +59,33 @@ void ipcd_set_timeout(struct ipcd *d, int timeout_ms);
 int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply);
 
 /**
- * ipcd_send() - send @req (always consumed) as one request without waiting
- * for its reply, which ipcd_wait() on @call then collects (pipelines).
- * Returns SM_OK, or SM_ECONN (nothing to collect).
+ * ipcd_send() - send @req as one request without waiting for its reply,
+ * which ipcd_wait() on @call then collects.  Returns SM_OK (@req consumed;
+ * a write that fails part way is reported by ipcd_wait()), or SM_ECONN
+ * when the connection was already lost or the broker was gone before a
+ * byte was written: nothing was sent and @req is still the caller's, so it
+ * may go on another connection.
  */
 int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call);
 
 /* ipcd_wait() - wait for the reply to @call, as ipcd_exchange() does. */
 int ipcd_wait(struct ipcd *d, struct ipcd_call *call, nng_msg **reply);
 
+/* ipcd_alive() - false when the connection is lost, also when the broker
+ * has closed its end and no call has noticed yet (then it is dropped);
+ * one poll(), no read. */
+bool ipcd_alive(struct ipcd *d);
+
 /* ipcd_shutdown() - drop the connection: calls in flight and later return
  * SM_ECONN.  The object stays valid until ipcd_free(). */
 void ipcd_shutdown(struct ipcd *d);
 
-/* ipcd_free() - close and free; no call may be in flight.  NULL is fine. */
+/* ipcd_hold() - one more reference to @d, for a call that may outlive the
+ * caller's lock on whatever holds @d; drop it with ipcd_free(). */
+void ipcd_hold(struct ipcd *d);
+
+/* ipcd_free() - drop a reference (ipcd_dial()'s or an ipcd_hold()'s); the
+ * last one closes and frees.  NULL is fine. */
 void ipcd_free(struct ipcd *d);
 
 #endif

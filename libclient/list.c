@@ -27,7 +27,7 @@ SM_API int sm_list_append(sm_list *l, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_append, l->o.handle, "v", &v);
+    int rc = smc_oreq(&rq, SMOP_list_append, &l->o, "v", &v);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -36,7 +36,7 @@ SM_API int sm_list_get(sm_list *l, int64_t index, sm_val *out)
     struct smc_req rq;
     SMC_NEED(l && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_list_get, l->o.handle, "i", index);
+    int rc = smc_oreq(&rq, SMOP_list_get, &l->o, "i", index);
     return rc ? rc : smc_call_val(l->o.c, &rq, out);
 }
 
@@ -44,7 +44,7 @@ SM_API int sm_list_len(sm_list *l, size_t *n)
 {
     struct smc_req rq;
     SMC_NEED(l && n);
-    int rc = smc_req(&rq, SMOP_list_len, l->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_list_len, &l->o, "");
     return rc ? rc : smc_call_size(l->o.c, &rq, n);
 }
 
@@ -52,7 +52,7 @@ SM_API int sm_list_extend(sm_list *l, sm_val array)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_extend, l->o.handle, "a", &array);
+    int rc = smc_oreq(&rq, SMOP_list_extend, &l->o, "a", &array);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -60,7 +60,7 @@ SM_API int sm_list_insert(sm_list *l, int64_t index, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_insert, l->o.handle, "iv", index, &v);
+    int rc = smc_oreq(&rq, SMOP_list_insert, &l->o, "iv", index, &v);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -69,7 +69,7 @@ SM_API int sm_list_pop(sm_list *l, int64_t index, sm_val *out)
     struct smc_req rq;
     SMC_NEED(l && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_list_pop, l->o.handle, "i", index);
+    int rc = smc_oreq(&rq, SMOP_list_pop, &l->o, "i", index);
     return rc ? rc : smc_call_val(l->o.c, &rq, out);
 }
 
@@ -77,7 +77,7 @@ SM_API int sm_list_remove(sm_list *l, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_remove, l->o.handle, "v", &v);
+    int rc = smc_oreq(&rq, SMOP_list_remove, &l->o, "v", &v);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -85,7 +85,7 @@ SM_API int sm_list_index(sm_list *l, sm_val v, size_t *index)
 {
     struct smc_req rq;
     SMC_NEED(l && index);
-    int rc = smc_req(&rq, SMOP_list_index, l->o.handle, "v", &v);
+    int rc = smc_oreq(&rq, SMOP_list_index, &l->o, "v", &v);
     return rc ? rc : smc_call_size(l->o.c, &rq, index);
 }
 
@@ -93,7 +93,7 @@ SM_API int sm_list_count(sm_list *l, sm_val v, size_t *n)
 {
     struct smc_req rq;
     SMC_NEED(l && n);
-    int rc = smc_req(&rq, SMOP_list_count, l->o.handle, "v", &v);
+    int rc = smc_oreq(&rq, SMOP_list_count, &l->o, "v", &v);
     return rc ? rc : smc_call_size(l->o.c, &rq, n);
 }
 
@@ -101,7 +101,7 @@ SM_API int sm_list_set(sm_list *l, int64_t index, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_set, l->o.handle, "iv", index, &v);
+    int rc = smc_oreq(&rq, SMOP_list_set, &l->o, "iv", index, &v);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -109,7 +109,7 @@ SM_API int sm_list_del(sm_list *l, int64_t index)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_del, l->o.handle, "i", index);
+    int rc = smc_oreq(&rq, SMOP_list_del, &l->o, "i", index);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -118,7 +118,7 @@ SM_API int sm_list_getslice(sm_list *l, int64_t start, int64_t stop, int64_t ste
     struct smc_req rq;
     SMC_NEED(l && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_list_getslice, l->o.handle, "nnn", start, stop, step);
+    int rc = smc_oreq(&rq, SMOP_list_getslice, &l->o, "nnn", start, stop, step);
     return rc ? rc : smc_call_val(l->o.c, &rq, out);
 }
 
@@ -126,7 +126,7 @@ SM_API int sm_list_setslice(sm_list *l, int64_t start, int64_t stop, int64_t ste
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_setslice, l->o.handle, "nnna", start, stop, step, &array);
+    int rc = smc_oreq(&rq, SMOP_list_setslice, &l->o, "nnna", start, stop, step, &array);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -134,7 +134,7 @@ SM_API int sm_list_delslice(sm_list *l, int64_t start, int64_t stop, int64_t ste
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_delslice, l->o.handle, "nnn", start, stop, step);
+    int rc = smc_oreq(&rq, SMOP_list_delslice, &l->o, "nnn", start, stop, step);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -142,7 +142,7 @@ SM_API int sm_list_reverse(sm_list *l)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_reverse, l->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_list_reverse, &l->o, "");
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -150,7 +150,7 @@ SM_API int sm_list_sort(sm_list *l, bool reverse)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_sort, l->o.handle, "b", (int)reverse);
+    int rc = smc_oreq(&rq, SMOP_list_sort, &l->o, "b", (int)reverse);
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -158,7 +158,7 @@ SM_API int sm_list_clear(sm_list *l)
 {
     struct smc_req rq;
     SMC_NEED(l);
-    int rc = smc_req(&rq, SMOP_list_clear, l->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_list_clear, &l->o, "");
     return rc ? rc : smc_call0(l->o.c, &rq);
 }
 
@@ -167,7 +167,7 @@ SM_API int sm_list_copy(sm_list *l, sm_val *out)
     struct smc_req rq;
     SMC_NEED(l && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_list_copy, l->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_list_copy, &l->o, "");
     return rc ? rc : smc_call_val(l->o.c, &rq, out);
 }
 
@@ -175,6 +175,6 @@ SM_API int sm_list_contains(sm_list *l, sm_val v, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(l && out);
-    int rc = smc_req(&rq, SMOP_list_contains, l->o.handle, "v", &v);
+    int rc = smc_oreq(&rq, SMOP_list_contains, &l->o, "v", &v);
     return rc ? rc : smc_call_bool(l->o.c, &rq, out);
 }

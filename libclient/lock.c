@@ -24,7 +24,7 @@ static int acquire(struct smc_obj *o, int opcode, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(o);
-    int rc = smc_req(&rq, opcode, o->handle, "tu", timeout_ms, smc_thread_id());
+    int rc = smc_oreq(&rq, opcode, o, "tu", timeout_ms, smc_thread_id());
     return rc ? rc : smc_call0(o->c, &rq);
 }
 
@@ -32,7 +32,7 @@ static int release(struct smc_obj *o, int opcode)
 {
     struct smc_req rq;
     SMC_NEED(o);
-    int rc = smc_req(&rq, opcode, o->handle, "u", smc_thread_id());
+    int rc = smc_oreq(&rq, opcode, o, "u", smc_thread_id());
     return rc ? rc : smc_call0(o->c, &rq);
 }
 
@@ -40,7 +40,7 @@ static int locked(struct smc_obj *o, int opcode, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(o && out);
-    int rc = smc_req(&rq, opcode, o->handle, "");
+    int rc = smc_oreq(&rq, opcode, o, "");
     return rc ? rc : smc_call_bool(o->c, &rq, out);
 }
 

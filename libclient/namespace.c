@@ -29,7 +29,7 @@ SM_API int sm_namespace_get(sm_namespace *ns, const char *attr, sm_val *out)
     struct smc_req rq;
     SMC_NEED(ns && attr && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_namespace_get, ns->o.handle, "s", attr);
+    int rc = smc_oreq(&rq, SMOP_namespace_get, &ns->o, "s", attr);
     return rc ? rc : smc_call_val(ns->o.c, &rq, out);
 }
 
@@ -37,7 +37,7 @@ SM_API int sm_namespace_set(sm_namespace *ns, const char *attr, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(ns && attr);
-    int rc = smc_req(&rq, SMOP_namespace_set, ns->o.handle, "sv", attr, &v);
+    int rc = smc_oreq(&rq, SMOP_namespace_set, &ns->o, "sv", attr, &v);
     return rc ? rc : smc_call0(ns->o.c, &rq);
 }
 
@@ -45,7 +45,7 @@ SM_API int sm_namespace_del(sm_namespace *ns, const char *attr)
 {
     struct smc_req rq;
     SMC_NEED(ns && attr);
-    int rc = smc_req(&rq, SMOP_namespace_del, ns->o.handle, "s", attr);
+    int rc = smc_oreq(&rq, SMOP_namespace_del, &ns->o, "s", attr);
     return rc ? rc : smc_call0(ns->o.c, &rq);
 }
 
@@ -54,6 +54,6 @@ SM_API int sm_namespace_list(sm_namespace *ns, sm_val *out)
     struct smc_req rq;
     SMC_NEED(ns && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_namespace_list, ns->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_namespace_list, &ns->o, "");
     return rc ? rc : smc_call_val(ns->o.c, &rq, out);
 }

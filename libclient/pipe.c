@@ -34,7 +34,7 @@ SM_API int sm_pipe_send(sm_pipe *p, sm_val v)
 {
     struct smc_req rq;
     SMC_NEED(p);
-    int rc = smc_req(&rq, SMOP_pipe_send, p->o.handle, "uv", p->end, &v);
+    int rc = smc_oreq(&rq, SMOP_pipe_send, &p->o, "uv", p->end, &v);
     return rc ? rc : smc_call0(p->o.c, &rq);
 }
 
@@ -43,7 +43,7 @@ SM_API int sm_pipe_recv(sm_pipe *p, sm_val *out, int timeout_ms)
     struct smc_req rq;
     SMC_NEED(p && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_pipe_recv, p->o.handle, "ut", p->end, timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_pipe_recv, &p->o, "ut", p->end, timeout_ms);
     return rc ? rc : smc_call_val(p->o.c, &rq, out);
 }
 
@@ -51,6 +51,6 @@ SM_API int sm_pipe_poll(sm_pipe *p, int timeout_ms, bool *ready)
 {
     struct smc_req rq;
     SMC_NEED(p && ready);
-    int rc = smc_req(&rq, SMOP_pipe_poll, p->o.handle, "ut", p->end, timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_pipe_poll, &p->o, "ut", p->end, timeout_ms);
     return rc ? rc : smc_call_bool(p->o.c, &rq, ready);
 }

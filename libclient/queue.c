@@ -44,7 +44,7 @@ SM_API int sm_queue_put(sm_queue *q, sm_val v, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(q);
-    int rc = smc_req(&rq, SMOP_queue_put, q->o.handle, "vt", &v, timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_queue_put, &q->o, "vt", &v, timeout_ms);
     return rc ? rc : smc_call0(q->o.c, &rq);
 }
 
@@ -53,7 +53,7 @@ SM_API int sm_queue_get(sm_queue *q, sm_val *out, int timeout_ms)
     struct smc_req rq;
     SMC_NEED(q && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_queue_get, q->o.handle, "t", timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_queue_get, &q->o, "t", timeout_ms);
     return rc ? rc : smc_call_val(q->o.c, &rq, out);
 }
 
@@ -61,7 +61,7 @@ SM_API int sm_queue_qsize(sm_queue *q, size_t *n)
 {
     struct smc_req rq;
     SMC_NEED(q && n);
-    int rc = smc_req(&rq, SMOP_queue_qsize, q->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_queue_qsize, &q->o, "");
     return rc ? rc : smc_call_size(q->o.c, &rq, n);
 }
 
@@ -69,7 +69,7 @@ SM_API int sm_queue_empty(sm_queue *q, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(q && out);
-    int rc = smc_req(&rq, SMOP_queue_empty, q->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_queue_empty, &q->o, "");
     return rc ? rc : smc_call_bool(q->o.c, &rq, out);
 }
 
@@ -77,7 +77,7 @@ SM_API int sm_queue_full(sm_queue *q, bool *out)
 {
     struct smc_req rq;
     SMC_NEED(q && out);
-    int rc = smc_req(&rq, SMOP_queue_full, q->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_queue_full, &q->o, "");
     return rc ? rc : smc_call_bool(q->o.c, &rq, out);
 }
 
@@ -85,7 +85,7 @@ SM_API int sm_queue_task_done(sm_queue *q)
 {
     struct smc_req rq;
     SMC_NEED(q);
-    int rc = smc_req(&rq, SMOP_queue_task_done, q->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_queue_task_done, &q->o, "");
     return rc ? rc : smc_call0(q->o.c, &rq);
 }
 
@@ -93,6 +93,6 @@ SM_API int sm_queue_join(sm_queue *q, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(q);
-    int rc = smc_req(&rq, SMOP_queue_join, q->o.handle, "t", timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_queue_join, &q->o, "t", timeout_ms);
     return rc ? rc : smc_call0(q->o.c, &rq);
 }

@@ -43,7 +43,7 @@ SM_API int sm_sem_acquire(sm_sem *s, int timeout_ms)
 {
     struct smc_req rq;
     SMC_NEED(s);
-    int rc = smc_req(&rq, SMOP_semaphore_acquire, s->o.handle, "t", timeout_ms);
+    int rc = smc_oreq(&rq, SMOP_semaphore_acquire, &s->o, "t", timeout_ms);
     return rc ? rc : smc_call0(s->o.c, &rq);
 }
 
@@ -58,7 +58,7 @@ SM_API int sm_sem_release_n(sm_sem *s, unsigned n)
 {
     struct smc_req rq;
     SMC_NEED(s);
-    int rc = smc_req(&rq, SMOP_semaphore_release, s->o.handle, "u", (uint64_t)n);
+    int rc = smc_oreq(&rq, SMOP_semaphore_release, &s->o, "u", (uint64_t)n);
     return rc ? rc : smc_call0(s->o.c, &rq);
 }
 
@@ -69,7 +69,7 @@ SM_API int sm_sem_value(sm_sem *s, unsigned *out)
     struct smc_req rq;
     uint64_t v;
     SMC_NEED(s && out);
-    int rc = smc_req(&rq, SMOP_semaphore_value, s->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_semaphore_value, &s->o, "");
     if (rc || (rc = smc_call_uint(s->o.c, &rq, &v)))
         return rc;
     if (v > UINT_MAX)

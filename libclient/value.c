@@ -38,7 +38,7 @@ SM_API int sm_value_get(sm_value *v, sm_val *out)
     struct smc_req rq;
     SMC_NEED(v && out);
     *out = sm_nil();
-    int rc = smc_req(&rq, SMOP_value_get, v->o.handle, "");
+    int rc = smc_oreq(&rq, SMOP_value_get, &v->o, "");
     return rc ? rc : smc_call_val(v->o.c, &rq, out);
 }
 
@@ -46,7 +46,7 @@ SM_API int sm_value_set(sm_value *v, sm_val val)
 {
     struct smc_req rq;
     SMC_NEED(v);
-    int rc = smc_req(&rq, SMOP_value_set, v->o.handle, "v", &val);
+    int rc = smc_oreq(&rq, SMOP_value_set, &v->o, "v", &val);
     return rc ? rc : smc_call0(v->o.c, &rq);
 }
 
@@ -55,7 +55,7 @@ SM_API int sm_value_incr(sm_value *v, sm_val delta, sm_val *result)
     struct smc_req rq;
     sm_val ignored = sm_nil();
     SMC_NEED(v);
-    int rc = smc_req(&rq, SMOP_value_incr, v->o.handle, "v", &delta);
+    int rc = smc_oreq(&rq, SMOP_value_incr, &v->o, "v", &delta);
     if (!rc)
         rc = smc_call_val(v->o.c, &rq, result ? result : &ignored);
     else if (result)
@@ -73,7 +73,7 @@ SM_API int sm_value_cas(sm_value *v, sm_val expected, sm_val desired, bool *swap
     SMC_NEED(v && swapped);
     if (current)
         *current = sm_nil();
-    int rc = smc_req(&rq, SMOP_value_cas, v->o.handle, "vv", &expected, &desired);
+    int rc = smc_oreq(&rq, SMOP_value_cas, &v->o, "vv", &expected, &desired);
     if (rc || (rc = smc_call(v->o.c, &rq, &rep)))
         goto out;
     if (rep.nfields < 2 || mp_read_bool(&rep.r, swapped))

@@ -348,19 +348,37 @@ static int pack_field(struct smc_req *rq, char kind, va_list *ap)
     }
 }
 
-int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ...)
+/* vreq() - smc_req() with the fields in @ap. */
+static int vreq(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, va_list *ap)
 {
-    va_list ap;
     int rc = smc_req_begin(rq, opcode, handle, (uint32_t)strlen(fmt));
     if (rc)
         return rc;
-    va_start(ap, fmt);
     for (const char *f = fmt; *f && !rc; f++)
-        rc = pack_field(rq, *f, &ap);
-    va_end(ap);
+        rc = pack_field(rq, *f, ap);
     if (!rc && rq->err)
         rc = rq->err;
     if (rc)
         smc_req_abort(rq);
+    return rc;
+}
+
+int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vreq(rq, opcode, handle, fmt, &ap);
+    va_end(ap);
+    return rc;
+}
+
+int smc_oreq(struct smc_req *rq, int opcode, struct smc_obj *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vreq(rq, opcode, 0, fmt, &ap); /* the handle goes in when sent */
+    va_end(ap);
+    if (!rc)
+        rq->obj = o;
     return rc;
 }

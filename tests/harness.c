@@ -281,16 +281,14 @@ static bool probe(struct sm_broker *b)
     return st == SM_OK;
 }
 
-int broker_start(struct sm_broker *b, ...)
+/* start_with() - broker_start() with the extra arguments in @ap. */
+static int start_with(struct sm_broker *b, va_list ap)
 {
     const char *extra[MAX_EXTRA_ARGS];
     int nextra = 0;
-    va_list ap;
-    va_start(ap, b);
     for (const char *a; (a = va_arg(ap, const char *));)
         if (nextra < MAX_EXTRA_ARGS)
             extra[nextra++] = a;
-    va_end(ap);
 
     if (broker_init(b) < 0 || spawn_broker(b, extra, nextra) < 0)
         return -1;
@@ -319,6 +317,33 @@ int broker_start(struct sm_broker *b, ...)
     broker_kill(b, SIGKILL, 5000);
     broker_dump_log(b);
     return -1;
+}
+
+int broker_start(struct sm_broker *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    int rc = start_with(b, ap);
+    va_end(ap);
+    return rc;
+}
+
+void broker_crash(struct sm_broker *b)
+{
+    broker_kill(b, SIGKILL, 5000);
+    /* the dead broker's socket file: start-up would take it for a live one
+     * and wait for it (raw_open() of a refusing path) */
+    unlink(b->sockpath);
+}
+
+int broker_restart(struct sm_broker *b, ...)
+{
+    va_list ap;
+    broker_crash(b);
+    va_start(ap, b);
+    int rc = start_with(b, ap);
+    va_end(ap);
+    return rc;
 }
 
 int broker_kill(struct sm_broker *b, int sig, int timeout_ms)
@@ -678,6 +703,19 @@ void broker_down(struct sm_broker *b, sm_client **cli, struct raw_conn *adm)
     sm_disconnect(*cli);
     *cli = NULL;
     broker_stop(b, true);
+}
+
+struct sm_broker fx_broker;
+sm_client *fx_cli;
+
+void fx_setup(void)
+{
+    broker_up(&fx_broker, &fx_cli, NULL);
+}
+
+void fx_teardown(void)
+{
+    broker_down(&fx_broker, &fx_cli, NULL);
 }
 
 size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)

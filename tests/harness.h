@@ -75,6 +75,17 @@ int broker_kill(struct sm_broker *b, int sig, int timeout_ms);
  */
 void broker_stop(struct sm_broker *b, bool check_status);
 
+/* broker_crash() - SIGKILL the broker, wait for it, and remove the socket
+ * file it leaves (so that broker_start() on the same @b is quick). */
+void broker_crash(struct sm_broker *b);
+
+/**
+ * broker_restart() - broker_crash() and start it again on the same
+ * address and key (an empty broker: no persistence unless the NULL-ended
+ * @... extra arguments ask for it).  Returns broker_start()'s result.
+ */
+int broker_restart(struct sm_broker *b, ...) __attribute__((sentinel));
+
 /* broker_alive() - the broker process still exists and has not exited. */
 bool broker_alive(struct sm_broker *b);
 
@@ -219,6 +230,13 @@ void raw_admin(struct sm_broker *b, struct raw_conn *r);
 void broker_up(struct sm_broker *b, sm_client **cli, struct raw_conn *adm);
 void broker_down(struct sm_broker *b, sm_client **cli, struct raw_conn *adm);
 
+/* The usual fixture as Check setup/teardown functions: broker_up() and
+ * broker_down() of fx_broker and fx_cli, without an admin connection. */
+extern struct sm_broker fx_broker;
+extern sm_client *fx_cli;
+void fx_setup(void);
+void fx_teardown(void);
+
 /* raw_wait_parked() - poll "ls" until @name has @n parked requests; fails
  * the test after 10 s. */
 void raw_wait_parked(struct raw_conn *r, const char *name, long n);
@@ -238,7 +256,6 @@ int run_example(const char *name, char *out, size_t outlen, int timeout_ms);
 
 /* join_within() - pthread_join with a limit: a stuck client fails the test. */
 void join_within(pthread_t t, int timeout_ms);
-
 
 /* mono_ms() - CLOCK_MONOTONIC in milliseconds. */
 int64_t mono_ms(void);

@@ -88,23 +88,22 @@ static int call_json(sm_client *c, struct smc_req *rq, json_t **out, char *err, 
     return rc;
 }
 
-/* read_req() - the request of @r on @handle; @end is the pipe end asked. */
-static int read_req(struct smc_req *rq, const struct read *r, uint64_t handle, int end)
+/* read_req() - the request of @r on @o; @end is the pipe end asked. */
+static int read_req(struct smc_req *rq, const struct read *r, struct smc_obj *o, int end)
 {
     switch (r->args) {
     case RA_ALL:
-        return smc_req(rq, r->op, handle, "nnn", (int64_t)SM_NONE, (int64_t)SM_NONE,
-                       (int64_t)SM_NONE);
+        return smc_oreq(rq, r->op, o, "nnn", (int64_t)SM_NONE, (int64_t)SM_NONE, (int64_t)SM_NONE);
     case RA_ENDS:
-        return smc_req(rq, r->op, handle, "ut", (uint64_t)end, 0);
+        return smc_oreq(rq, r->op, o, "ut", (uint64_t)end, 0);
     default:
-        return smc_req(rq, r->op, handle, "");
+        return smc_oreq(rq, r->op, o, "");
     }
 }
 
-/* read_json() - the answer of @r about the object of @row, open as @handle. */
-static int read_json(sm_client *c, const struct read *r, const struct ls_row *row, uint64_t handle,
-                     json_t **out, char *err, size_t errlen)
+/* read_json() - the answer of @r about the object of @row, open as @o. */
+static int read_json(sm_client *c, const struct read *r, const struct ls_row *row,
+                     struct smc_obj *o, json_t **out, char *err, size_t errlen)
 {
     struct smc_req rq;
     json_t *a, *j;
@@ -113,10 +112,10 @@ static int read_json(sm_client *c, const struct read *r, const struct ls_row *ro
         return (*out = row->has_holder ? json_integer(row->holder) : json_null()) ? SM_OK
                                                                                   : SM_ENOMEM;
     if (r->args != RA_ENDS)
-        return (rc = read_req(&rq, r, handle, 0)) ? rc : call_json(c, &rq, out, err, errlen);
+        return (rc = read_req(&rq, r, o, 0)) ? rc : call_json(c, &rq, out, err, errlen);
     rc = (a = json_array()) ? SM_OK : SM_ENOMEM;
     for (int end = 0; end < 2 && !rc; end++)
-        if (!(rc = read_req(&rq, r, handle, end)) && !(rc = call_json(c, &rq, &j, err, errlen)) &&
+        if (!(rc = read_req(&rq, r, o, end)) && !(rc = call_json(c, &rq, &j, err, errlen)) &&
             json_array_append_new(a, j))
             rc = SM_ENOMEM;
     if (rc)
@@ -126,15 +125,15 @@ static int read_json(sm_client *c, const struct read *r, const struct ls_row *ro
     return rc;
 }
 
-/* show_whole() - the view @v of the object of @row, open as @handle. */
-static int show_whole(sm_client *c, const struct view *v, const struct ls_row *row, uint64_t handle,
-                      json_t **out, char *err, size_t errlen)
+/* show_whole() - the view @v of the object of @row, open as @o. */
+static int show_whole(sm_client *c, const struct view *v, const struct ls_row *row,
+                      struct smc_obj *o, json_t **out, char *err, size_t errlen)
 {
     json_t *obj = json_object(), *j;
     int rc = obj ? SM_OK : SM_ENOMEM;
     for (const struct read *r = v->reads; !rc && r < v->reads + MAX_READS && (r->key || r->op);
          r++) {
-        if ((rc = read_json(c, r, row, handle, &j, err, errlen)))
+        if ((rc = read_json(c, r, row, o, &j, err, errlen)))
             break;
         if (!r->key) { /* the value is the view */
             json_decref(obj);
@@ -154,16 +153,16 @@ static int show_whole(sm_client *c, const struct view *v, const struct ls_row *r
 /* item_req() - the request for one item: KEY read as JSON when it is JSON,
  * else as a plain string; INDEX an integer (else a usage error, returned
  * negated); an attribute name as it is. */
-static int item_req(const struct view *v, uint64_t handle, const char *arg, struct smc_req *rq)
+static int item_req(const struct view *v, struct smc_obj *o, const char *arg, struct smc_req *rq)
 {
     if (v->item == 's')
-        return smc_req(rq, v->item_op, handle, "s", arg);
+        return smc_oreq(rq, v->item_op, o, "s", arg);
     if (v->item == 'i') {
         char *end;
         long long i = strtoll(arg, &end, 10);
         if (!*arg || *end)
             return -ctl_usage("get: INDEX must be an integer, not '%s'", arg);
-        return smc_req(rq, v->item_op, handle, "i", (int64_t)i);
+        return smc_oreq(rq, v->item_op, o, "i", (int64_t)i);
     }
     msgpack_sbuffer sb;
     char err[200] = "out of memory";
@@ -171,7 +170,7 @@ static int item_req(const struct view *v, uint64_t handle, const char *arg, stru
     if (rc)
         return -ctl_usage("get: KEY %s: %s", arg, err);
     sm_val key = sm_msgpack(sb.data, sb.size);
-    rc = smc_req(rq, v->item_op, handle, "v", &key);
+    rc = smc_oreq(rq, v->item_op, o, "v", &key);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
@@ -202,8 +201,8 @@ static int show(struct ctl *x, const char *name, const char *arg)
     if ((rc = smc_obj_open(x->c, name, 0, type, NULL, NULL, sizeof(*o), &o)))
         return ctl_fail(rc, "%s", name);
     if (!arg)
-        rc = show_whole(x->c, v, &row, o->handle, &j, err, sizeof(err));
-    else if (!(rc = item_req(v, o->handle, arg, &rq)))
+        rc = show_whole(x->c, v, &row, o, &j, err, sizeof(err));
+    else if (!(rc = item_req(v, o, arg, &rq)))
         rc = call_json(x->c, &rq, &j, err, sizeof(err));
     smc_obj_close(o);
     if (rc < 0)

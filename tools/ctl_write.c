@@ -60,7 +60,8 @@ static const char *usage_for(const struct write *w)
 }
 
 /* pack_fields() - @w's fields from @args (@n of them, checked) into @rq. */
-static int pack_fields(const struct write *w, uint64_t h, int n, char **args, struct smc_req *rq)
+static int pack_fields(const struct write *w, struct smc_obj *o, int n, char **args,
+                       struct smc_req *rq)
 {
     msgpack_sbuffer kb = {0}, vb = {0};
     char err[200] = "out of memory", *end;
@@ -83,19 +84,19 @@ static int pack_fields(const struct write *w, uint64_t h, int n, char **args, st
     }
     sm_val key = sm_msgpack(kb.data, kb.size), val = sm_msgpack(vb.data, vb.size);
     if (w->op == SMOP_queue_put)
-        rc = smc_req(rq, w->op, h, "vt", &val, 0); /* never waits: a full queue is EFULL */
+        rc = smc_oreq(rq, w->op, o, "vt", &val, 0); /* never waits: a full queue is EFULL */
     else if (w->key == 'v')
-        rc = w->val == 'i' ? smc_req(rq, w->op, h, "vi", &key, (int64_t)delta)
-             : w->val      ? smc_req(rq, w->op, h, "vv", &key, &val)
-                           : smc_req(rq, w->op, h, "v", &key);
+        rc = w->val == 'i' ? smc_oreq(rq, w->op, o, "vi", &key, (int64_t)delta)
+             : w->val      ? smc_oreq(rq, w->op, o, "vv", &key, &val)
+                           : smc_oreq(rq, w->op, o, "v", &key);
     else if (w->key == 'i')
-        rc = w->val ? smc_req(rq, w->op, h, "iv", (int64_t)idx, &val)
-                    : smc_req(rq, w->op, h, "i", (int64_t)idx);
+        rc = w->val ? smc_oreq(rq, w->op, o, "iv", (int64_t)idx, &val)
+                    : smc_oreq(rq, w->op, o, "i", (int64_t)idx);
     else if (w->key == 's')
-        rc = w->val ? smc_req(rq, w->op, h, "sv", args[0], &val)
-                    : smc_req(rq, w->op, h, "s", args[0]);
+        rc = w->val ? smc_oreq(rq, w->op, o, "sv", args[0], &val)
+                    : smc_oreq(rq, w->op, o, "s", args[0]);
     else
-        rc = smc_req(rq, w->op, h, "v", &val);
+        rc = smc_oreq(rq, w->op, o, "v", &val);
     msgpack_sbuffer_destroy(&kb);
     msgpack_sbuffer_destroy(&vb);
     return rc;
@@ -137,7 +138,7 @@ static int write_cmd(struct ctl *x, const char *cmd, int argc, char **argv)
         return ctl_usage("%s: %s is a %s: usage: %s", cmd, argv[0], row.type, usage_for(w));
     if ((rc = smc_obj_open(x->c, argv[0], 0, type, NULL, NULL, sizeof(*o), &o)))
         return ctl_fail(rc, "%s", argv[0]);
-    rc = pack_fields(w, o->handle, n, argv + 1, &rq);
+    rc = pack_fields(w, o, n, argv + 1, &rq);
     if (rc < 0) {
         smc_obj_close(o);
         return -rc; /* reported */

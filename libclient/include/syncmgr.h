@@ -118,6 +118,10 @@ void sm_val_free(sm_val *v);
  * SM_DEFAULT_AUTHKEY_FILE.  On success *out is a client to release with
  * sm_disconnect().  SM_ECONN: no broker there; SM_EAUTH: wrong key (or the
  * broker failed to prove it has ours); SM_ENOENT/SM_EIO: key file unreadable.
+ * When the connection is later lost, calls in flight return SM_ECONN and the
+ * next call re-dials by itself, for at most $SYNCMGR_RECONNECT_MS ms (default
+ * 5000, read here); handles are opened again by name (flags minus SM_EXCL)
+ * on their next use.  Locks and other session state do not survive.
  */
 int sm_connect(sm_client **out, const char *address, const char *authkey_file);
 

@@ -44,6 +44,7 @@ struct config_key {
 };
 
 static const char *const fsync_words[] = {"always", "everysec", "no", NULL};
+static const char *const engine_words[] = {"nng", "direct", NULL}; /* enum config_engine */
 
 #define AT(field) offsetof(struct config, field)
 
@@ -62,6 +63,8 @@ static const struct config_key keys[] = {
      .flag = "socket-mode"},
     {.section = "ipc", .name = "socket_group", .type = CT_GROUP, .offset = AT(socket_group),
      .flag = "socket-group"},
+    {.section = "ipc", .name = "engine", .type = CT_CHOICE, .offset = AT(ipc_engine),
+     .flag = "ipc-engine", .choices = engine_words},
     {.section = "limits", .name = "max_message_bytes", .type = CT_BYTES,
      .offset = AT(max_message_bytes), .min = 1024, .max = (size_t)1 << 30,
      .flag = "max-message-bytes"},
@@ -332,6 +335,7 @@ void config_init(struct config *c)
     *c = (struct config){
         .log_level = LOG_INFO,
         .socket_mode = 0660,
+        .ipc_engine = CONFIG_ENGINE_NNG,
         .max_message_bytes = (size_t)16 << 20,
         .max_parked = (size_t)1 << 20, /* as core_init() */
         .max_depth = SM_MAX_DEPTH,

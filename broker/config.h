@@ -11,7 +11,7 @@
  *   [broker] listen (repeatable: each line adds an address), authkey_file,
  *            readonly_authkey_file, log_level (error|warn|info|debug)
  *   [ipc]    socket_mode (octal), socket_group (name or number), allow_uids
- *            (user names or numbers, comma-separated)
+ *            (user names or numbers, comma-separated), engine (nng|direct)
  *   [limits] max_message_bytes, max_memory (K/M/G suffixes), max_parked,
  *            max_parked_per_session, max_depth, max_objects, max_name_bytes,
  *            max_sessions
@@ -34,6 +34,9 @@
 #define CONFIG_MAX_FLAGS 64
 #define CONFIG_MAX_UIDS 64 /* in allow_uids */
 
+/* [ipc] engine: nng, or ipc_server.h's own listener */
+enum config_engine { CONFIG_ENGINE_NNG, CONFIG_ENGINE_DIRECT };
+
 struct config {
     char *file; /* the file read, or NULL */
     char *listen[CONFIG_MAX_LISTEN];
@@ -44,6 +47,7 @@ struct config {
     int log_level;               /* LOG_ERR .. LOG_DEBUG */
     int socket_mode;             /* of ipc socket files */
     char *socket_group;          /* NULL: the broker's own group */
+    int ipc_engine;              /* enum config_engine: who serves ipc:// */
     size_t max_message_bytes;
     size_t max_parked;
     size_t max_depth;

@@ -74,10 +74,9 @@ static int fail(char *why, size_t whylen, const char *what, const char *url, int
     return SM_ECONN;
 }
 
-/* in_use() - another broker answers at the ipc @url.  Probed with a full SP
- * dial rather than nng's own connect-and-close check, which is exactly what
- * trips bug 1518 in a live broker. */
-static bool in_use(const char *url)
+/* Probed with a full SP dial rather than nng's own connect-and-close check,
+ * which is exactly what trips bug 1518 in a live broker. */
+bool listener_ipc_in_use(const char *url)
 {
     nng_socket probe;
     bool used;
@@ -109,14 +108,21 @@ static int bind_url(struct listener *l, const char *url, char *why, size_t whyle
         return fail(why, whylen, "cannot listen on", url, rv);
     /* before a replacement is renamed over the path: clients never see it
      * with the wrong group */
-    if (l->path && ipc_gid != (gid_t)-1 && chown(url + 6, (uid_t)-1, ipc_gid) != 0) {
-        snprintf(why, whylen, "cannot give %s to group %u: %s", url, (unsigned)ipc_gid,
-                 strerror(errno));
+    if (l->path && (rv = listener_ipc_group(url + 6, why, whylen))) {
         nng_listener_close(nl);
         unlink(url + 6);
-        return SM_EIO;
+        return rv;
     }
     return SM_OK;
+}
+
+int listener_ipc_group(const char *path, char *why, size_t whylen)
+{
+    if (ipc_gid == (gid_t)-1 || chown(path, (uid_t)-1, ipc_gid) == 0)
+        return SM_OK;
+    snprintf(why, whylen, "cannot give ipc://%s to group %u: %s", path, (unsigned)ipc_gid,
+             strerror(errno));
+    return SM_EIO;
 }
 
 int listener_start(struct listener **out, nng_socket sock, const char *url, int ipc_mode,
@@ -135,7 +141,7 @@ int listener_start(struct listener **out, nng_socket sock, const char *url, int 
     l->probe_fd = -1;
     l->linger_fd = -1;
     l->backoff_ms = PROBE_EVERY_MS;
-    int rc = ipc && in_use(url)
+    int rc = ipc && listener_ipc_in_use(url)
                  ? fail(why, whylen, "another broker is listening on", url, NNG_EADDRINUSE)
                  : bind_url(l, url, why, whylen);
     if (rc) {

@@ -18,6 +18,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,6 +48,14 @@ void listener_set_ipc_group(gid_t gid);
  * after the listeners.
  */
 void listener_set_tls(nng_tls_config *cfg);
+
+/* listener_ipc_in_use() - another broker answers at the ipc:// @url (a
+ * full SP dial; a stale socket file does not count). */
+bool listener_ipc_in_use(const char *url);
+
+/* listener_ipc_group() - give the socket file @path to the group set with
+ * listener_set_ipc_group(), if any; SM_EIO with a reason in @why. */
+int listener_ipc_group(const char *path, char *why, size_t whylen);
 
 /* listener_free() - after nng_close(): remove the ipc socket file, free. */
 void listener_free(struct listener *l);

@@ -274,6 +274,7 @@ static int start(struct broker *b)
                              .nurls = b->cfg.nlisten,
                              .max_message_bytes = b->cfg.max_message_bytes,
                              .ipc_mode = b->cfg.socket_mode,
+                             .ipc_direct = b->cfg.ipc_engine == CONFIG_ENGINE_DIRECT,
                              .tls = b->tls};
     if (server_open(&b->srv, &b->core, &so, why, sizeof(why))) {
         log_err("SM-LISTEN-FAIL", "%s", why);

@@ -9,14 +9,17 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "ipc_server.h"
 #include "listener.h"
 #include "log.h"
+#include "serve.h"
 #include "wait.h"
 
 enum work_state { W_RECV, W_SEND, W_PARKED, W_IDLE };
 
 /* One REP context and its aio: one request at a time. */
 struct work {
+    struct serve_req req;      /* first: what core->send_reply receives */
     struct server *srv;
     nng_aio *aio;
     nng_ctx ctx;
@@ -38,9 +41,12 @@ struct server {
     int evfd;
     struct listener **listeners;
     size_t nlisteners;
+    struct ipcsrv **direct;    /* ipc:// addresses served without nng */
+    size_t ndirect;
 };
 
 static void work_cb(void *arg);
+static void work_send(struct serve_req *req, nng_msg *msg);
 
 static void kick(struct server *srv)
 {
@@ -66,6 +72,7 @@ static struct work *work_new(struct server *srv)
         srv->capall = cap;
     }
     w->srv = srv;
+    w->req.send = work_send;
     if (nng_aio_alloc(&w->aio, work_cb, w) != 0) {
         free(w);
         return NULL;
@@ -121,11 +128,11 @@ static void recycle(struct server *srv, struct work *w)
     pthread_mutex_unlock(&srv->mtx);
 }
 
-/* send_reply() - post @msg as @w's reply; the core's reply hook too. */
-static void send_reply(void *req, nng_msg *msg, void *arg)
+/* work_send() - post @msg as @w's reply (NULL: none, @w is free). */
+static void work_send(struct serve_req *req, nng_msg *msg)
 {
-    struct work *w = req;
-    struct server *srv = arg;
+    struct work *w = (struct work *)req;
+    struct server *srv = w->srv;
     if (!msg) {
         recycle(srv, w);
         return;
@@ -138,52 +145,37 @@ static void send_reply(void *req, nng_msg *msg, void *arg)
     nng_ctx_send(w->ctx, w->aio);
 }
 
+/* send_reply() - the core's reply hook: each engine's request record
+ * knows its way back (serve.h). */
+static void send_reply(void *req, nng_msg *msg, void *arg)
+{
+    (void)arg;
+    struct serve_req *r = req;
+    r->send(r, msg);
+}
+
 static void deadline_changed(void *arg)
 {
     kick(arg);
 }
 
-/* too_big() - the reply to a request over limits.max_message_bytes:
- * SM_ETOOBIG, or none (the pipe closes) before the handshake. */
-static int too_big(struct session *s, nng_msg **reply)
-{
-    struct reply r;
-    if (!s->authed || reply_begin(&r))
-        return SM_EAUTH;
-    *reply = reply_finish(&r, SM_ETOOBIG);
-    return SM_ETOOBIG;
-}
-
 /* handle() - run one received request inline under the core lock. */
 static void handle(struct server *srv, struct work *w)
 {
-    nng_msg *msg = nng_aio_get_msg(w->aio), *reply = NULL;
+    nng_msg *msg = nng_aio_get_msg(w->aio), *reply;
     nng_pipe pipe = nng_msg_get_pipe(msg);
-    struct core *core = srv->core;
-    int rc = SM_ECONN;
-
-    pthread_mutex_lock(&core->lock);
-    struct session *s = session_get(core, (uint32_t)nng_pipe_id(pipe));
-    if (s && nng_msg_len(msg) > core->limits.max_message_bytes)
-        rc = too_big(s, &reply);
-    else if (s)
-        rc = dispatch(core, s, nng_msg_body(msg), nng_msg_len(msg), w, &reply);
-    if (rc == SM_PARKED)
-        w->state = W_PARKED; /* from here a waker may send on @w */
-    reply_recycle(core, msg); /* the next reply's message */
-    pthread_mutex_unlock(&core->lock);
-
+    w->state = W_PARKED; /* should it park, from then on a waker may send on @w */
+    int rc = serve_request(srv->core, (uint32_t)nng_pipe_id(pipe), msg, &w->req, &reply);
     if (rc == SM_PARKED) {
         add_receiver(srv); /* @w is no longer ours to touch */
         return;
     }
     if (!reply) {
-        if (s)
-            nng_pipe_close(pipe);
+        nng_pipe_close(pipe);
         recycle(srv, w);
         return;
     }
-    send_reply(w, reply, srv);
+    work_send(&w->req, reply);
 }
 
 static void work_cb(void *arg)
@@ -238,42 +230,6 @@ static void peer_addr(nng_pipe pipe, char *buf, size_t size)
         snprintf(buf, size, "[%s]:%u", ip, (unsigned)ntohs(sa.s_in6.sa_port));
 }
 
-/* allowed_uid() - @uid may connect (tcp peers, uid -1, are not checked). */
-static bool allowed_uid(const struct limits *l, int uid)
-{
-    if (!l->nallow || uid < 0)
-        return true;
-    for (size_t i = 0; i < l->nallow; i++)
-        if (l->allow_uids[i] == (uid_t)uid)
-            return true;
-    return false;
-}
-
-/* admit() - a session for a new pipe, unless a limit or the allow-list
- * refuses it (logged); the broker's own listener probes always get one. */
-static struct session *admit(struct server *srv, uint32_t id, int pid, int uid, int gid,
-                             const char *peer)
-{
-    struct core *core = srv->core;
-    struct session *s = NULL;
-    const char *why = NULL;
-    pthread_mutex_lock(&core->lock);
-    if (pid == getpid())
-        ; /* a listener probe */
-    else if (!allowed_uid(&core->limits, uid))
-        why = "uid not in allow_uids";
-    else if (HASH_COUNT(core->sessions) >= core->limits.max_sessions)
-        why = "max_sessions reached";
-    if (!why && (s = session_new(core, id, pid, uid, gid)))
-        snprintf(s->peer, sizeof(s->peer), "%s", peer);
-    size_t n = HASH_COUNT(core->sessions);
-    pthread_mutex_unlock(&core->lock);
-    if (why)
-        log_warn("SM-PEER-REFUSED", "pipe %u pid %d uid %d%s%s: %s (%zu sessions), closed", id, pid,
-                 uid, *peer ? " peer " : "", peer, why, n);
-    return s;
-}
-
 /* pipe_cb() - sessions begin before the pipe can deliver (ADD_PRE); their
  * end is queued for the main loop, which may send replies (REM_POST must
  * not touch the socket). */
@@ -286,31 +242,36 @@ static void pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
             gid = peer_id(pipe, NNG_OPT_IPC_PEER_GID);
         char peer[sizeof(((struct session *)0)->peer)];
         peer_addr(pipe, peer, sizeof(peer));
-        if (!admit(srv, id, pid, uid, gid, peer))
+        if (!serve_admit(srv->core, id, pid, uid, gid, peer))
             nng_pipe_close(pipe);
         log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d%s%s", id, pid, uid, *peer ? " peer " : "",
                   peer);
     } else if (ev == NNG_PIPE_EV_REM_POST) {
-        /* mark it at once, so nothing more is handed to it */
-        pthread_mutex_lock(&srv->core->lock);
-        struct session *s = session_get(srv->core, id);
-        if (s)
-            s->gone = true;
-        pthread_mutex_unlock(&srv->core->lock);
-        pthread_mutex_lock(&srv->mtx);
-        if (srv->ngone == srv->capgone) {
-            size_t cap = srv->capgone ? srv->capgone * 2 : 16;
-            uint32_t *g = realloc(srv->gone, cap * sizeof(*g));
-            if (g) {
-                srv->gone = g;
-                srv->capgone = cap;
-            }
-        }
-        if (srv->ngone < srv->capgone)
-            srv->gone[srv->ngone++] = id;
-        pthread_mutex_unlock(&srv->mtx);
-        kick(srv);
+        server_conn_gone(srv, id);
     }
+}
+
+void server_conn_gone(struct server *srv, uint32_t id)
+{
+    /* mark it at once, so nothing more is handed to it */
+    pthread_mutex_lock(&srv->core->lock);
+    struct session *s = session_get(srv->core, id);
+    if (s)
+        s->gone = true;
+    pthread_mutex_unlock(&srv->core->lock);
+    pthread_mutex_lock(&srv->mtx);
+    if (srv->ngone == srv->capgone) {
+        size_t cap = srv->capgone ? srv->capgone * 2 : 16;
+        uint32_t *g = realloc(srv->gone, cap * sizeof(*g));
+        if (g) {
+            srv->gone = g;
+            srv->capgone = cap;
+        }
+    }
+    if (srv->ngone < srv->capgone)
+        srv->gone[srv->ngone++] = id;
+    pthread_mutex_unlock(&srv->mtx);
+    kick(srv);
 }
 
 void server_process_events(struct server *srv)
@@ -349,14 +310,23 @@ static int listen_all(struct server *srv, const struct server_opts *o, char *why
 {
     /* nng drops a pipe past this; up to it, handle() answers SM_ETOOBIG */
     size_t ceiling = o->max_message_bytes > SIZE_MAX / 2 ? SIZE_MAX : o->max_message_bytes * 2;
-    if (!(srv->listeners = calloc(o->nurls, sizeof(*srv->listeners))))
+    if (!(srv->listeners = calloc(o->nurls, sizeof(*srv->listeners))) ||
+        !(srv->direct = calloc(o->nurls, sizeof(*srv->direct))))
         return SM_ENOMEM;
     listener_set_tls(o->tls);
-    for (; srv->nlisteners < o->nurls; srv->nlisteners++) {
-        int rc = listener_start(&srv->listeners[srv->nlisteners], srv->sock,
-                                o->urls[srv->nlisteners], o->ipc_mode, ceiling, why, whylen);
+    for (size_t i = 0; i < o->nurls; i++) {
+        const char *url = o->urls[i];
+        int rc = o->ipc_direct && !strncmp(url, "ipc://", 6)
+                     ? ipcsrv_start(&srv->direct[srv->ndirect], srv, srv->core, url, o->ipc_mode,
+                                    ceiling, why, whylen)
+                     : listener_start(&srv->listeners[srv->nlisteners], srv->sock, url,
+                                      o->ipc_mode, ceiling, why, whylen);
         if (rc)
             return rc;
+        if (srv->direct[srv->ndirect])
+            srv->ndirect++;
+        else
+            srv->nlisteners++;
     }
     return SM_OK;
 }
@@ -435,6 +405,8 @@ void server_close(struct server *srv)
             break;
         usleep(5000);
     }
+    for (size_t i = 0; i < srv->ndirect; i++)
+        ipcsrv_stop(srv->direct[i]);
     nng_close(srv->sock);
     for (size_t i = 0; i < srv->nall; i++) {
         nng_aio_free(srv->all[i]->aio);
@@ -445,6 +417,7 @@ void server_close(struct server *srv)
     core->send_reply = NULL;
     core->deadline_changed = NULL;
     free(srv->listeners);
+    free(srv->direct);
     free(srv->all);
     free(srv->gone);
     close(srv->evfd);

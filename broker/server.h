@@ -1,5 +1,6 @@
 /*
- * server.h - nng listeners, the REP context pool and pipe events.
+ * server.h - nng listeners, the REP context pool and pipe events; ipc://
+ * addresses go to ipc_server.h instead when opts.ipc_direct is set.
  *
  * Requests are handled inline in nng's aio callbacks under core->lock.  A
  * pool of REP contexts keeps `base` of them receiving; a parked request
@@ -18,7 +19,9 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core.h"
 
@@ -31,6 +34,7 @@ struct server_opts {
     int ipc_mode;              /* e.g. 0660 */
     size_t base_contexts;      /* contexts kept receiving */
     nng_tls_config *tls;       /* for tls+tcp:// listeners (referenced), or NULL */
+    bool ipc_direct;           /* serve ipc:// without nng (ipc_server.h) */
 };
 
 /**
@@ -56,6 +60,11 @@ int server_poll_prepare(struct server *srv, struct pollfd *fds, size_t max, int 
 /* server_poll_check() - after poll(): let each listener see its result
  * (keeps ipc listeners accepting, see listener.h). */
 void server_poll_check(struct server *srv, const struct pollfd *fds, size_t n);
+
+/* server_conn_gone() - connection @id closed: its session is marked gone
+ * at once and ended by the main loop (server_process_events()).  Any
+ * thread; takes core->lock. */
+void server_conn_gone(struct server *srv, uint32_t id);
 
 /* server_close() - parked requests get SM_ESHUTDOWN, replies are flushed
  * (bounded wait), listeners closed, ipc socket files removed, memory freed. */

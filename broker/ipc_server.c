@@ -1,0 +1,630 @@
+/* ipc_server.c - ipc:// without nng: SP/ipc framing over epoll (ipc_server.h). */
+#include "ipc_server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "listener.h"
+#include "log.h"
+#include "serve.h"
+#include "server.h"
+
+#define SP_REQ0 0x30
+#define SP_REP0 0x31
+#define SP_HDR_LEN 8
+#define FRAME_HDR 9        /* type byte, 64-bit length */
+#define MAX_HOPS 8         /* nng's default NNG_OPT_MAXTTL */
+#define HOP_END 0x80u      /* high bit of a backtrace's last word */
+#define RBUF_SIZE 65536
+#define FLUSH_MS 1000      /* ipcsrv_stop(): for queued replies */
+#define DIRECT_ID 0x80000000u /* our connection ids; nng's pipe ids stay below */
+
+enum rstate { RD_SP, RD_HDR, RD_BODY };
+
+struct conn;
+
+/* One request: its backtrace, then, once answered, its place in the write
+ * queue.  Holds a reference on its connection. */
+struct ipcreq {
+    struct serve_req base; /* first: core->send_reply receives it */
+    struct conn *c;
+    struct ipcreq *next;   /* write queue */
+    nng_msg *msg;          /* the reply */
+    size_t off;            /* bytes of hdr + body written */
+    size_t hlen;           /* FRAME_HDR + backtrace */
+    uint8_t hdr[FRAME_HDR + 4 * MAX_HOPS];
+};
+
+struct conn {
+    struct ipcsrv *is;
+    int fd;
+    uint32_t id;
+    atomic_uint refs;      /* 1 while open (the I/O thread) + 1 per request */
+    struct conn *prev, *next; /* open connections (I/O thread) */
+    bool closed;           /* I/O thread: conn_close() done */
+    bool admitted;         /* has a session */
+    /* read side: the I/O thread only */
+    enum rstate rs;
+    uint8_t hbuf[FRAME_HDR];
+    size_t hgot;
+    nng_msg *rmsg;
+    size_t rgot, rlen;
+    /* write side: under mu, from any thread */
+    pthread_mutex_t mu;
+    bool dead;             /* no more writes: replies are dropped */
+    bool want_out;         /* EPOLLOUT armed */
+    struct ipcreq *wq, **wq_tail;
+};
+
+struct ipcsrv {
+    struct server *srv;
+    struct core *core;
+    char *url, *path;
+    int lfd, epfd, evfd;
+    size_t max_frame;
+    pthread_t thread;
+    bool started;
+    atomic_bool stopping;
+    uint32_t next_id;
+    struct conn *conns;
+    struct conn *zombies;  /* closed during this epoll batch, unref'd after */
+    uint8_t rbuf[RBUF_SIZE];
+};
+
+static void put_be(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static uint64_t get_be(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* ---- connections and requests ----------------------------------------- */
+
+static void conn_unref(struct conn *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    if (c->rmsg)
+        nng_msg_free(c->rmsg);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void req_free(struct ipcreq *q)
+{
+    if (q->msg)
+        nng_msg_free(q->msg);
+    conn_unref(q->c);
+    free(q);
+}
+
+static void free_list(struct ipcreq *q)
+{
+    while (q) {
+        struct ipcreq *next = q->next;
+        req_free(q);
+        q = next;
+    }
+}
+
+/* set_out() - arm or disarm EPOLLOUT for @c.  Caller holds c->mu. */
+static void set_out(struct conn *c, bool on)
+{
+    if (c->want_out == on)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
+    epoll_ctl(c->is->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->want_out = on;
+}
+
+/* write_one() - write what remains of @q: 1 when done, 0 when the socket is
+ * full, -1 on an error.  Caller holds c->mu. */
+static int write_one(struct conn *c, struct ipcreq *q)
+{
+    size_t blen = nng_msg_len(q->msg);
+    while (q->off < q->hlen + blen) {
+        struct iovec iov[2];
+        int n = 0;
+        if (q->off < q->hlen)
+            iov[n++] = (struct iovec){q->hdr + q->off, q->hlen - q->off};
+        size_t boff = q->off > q->hlen ? q->off - q->hlen : 0;
+        if (blen > boff)
+            iov[n++] = (struct iovec){(uint8_t *)nng_msg_body(q->msg) + boff, blen - boff};
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t k = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+        q->off += (size_t)k;
+    }
+    return 1;
+}
+
+/* flush() - write the queue head first; returns the finished requests (to
+ * free once c->mu is released).  On an error the connection is shut down:
+ * the I/O thread sees it and closes it.  Caller holds c->mu. */
+static struct ipcreq *flush(struct conn *c)
+{
+    struct ipcreq *done = NULL;
+    while (c->wq && !c->dead) {
+        struct ipcreq *q = c->wq;
+        int r = write_one(c, q);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            shutdown(c->fd, SHUT_RDWR);
+            c->dead = true;
+        }
+        c->wq = q->next;
+        q->next = done;
+        done = q;
+    }
+    if (c->dead && c->wq) { /* drop the rest */
+        *c->wq_tail = done;
+        done = c->wq;
+        c->wq = NULL;
+    }
+    if (!c->wq)
+        c->wq_tail = &c->wq;
+    if (!c->dead)
+        set_out(c, c->wq != NULL);
+    return done;
+}
+
+/* req_send() - the reply to @r (NULL: none): framed with its backtrace and
+ * written at once when nothing is queued before it, else queued for
+ * EPOLLOUT.  Any thread. */
+static void req_send(struct serve_req *r, nng_msg *msg)
+{
+    struct ipcreq *q = (struct ipcreq *)r;
+    struct conn *c = q->c;
+    if (!msg) {
+        req_free(q);
+        return;
+    }
+    q->msg = msg;
+    q->off = 0;
+    q->next = NULL;
+    put_be(q->hdr + 1, q->hlen - FRAME_HDR + nng_msg_len(msg), 8);
+    pthread_mutex_lock(&c->mu);
+    if (c->dead) {
+        pthread_mutex_unlock(&c->mu);
+        req_free(q);
+        return;
+    }
+    *c->wq_tail = q;
+    c->wq_tail = &q->next;
+    struct ipcreq *done = flush(c);
+    pthread_mutex_unlock(&c->mu);
+    free_list(done);
+}
+
+/* conn_close() - the connection ends: no more writes, its session (if any)
+ * goes through server_conn_gone(); the I/O thread's reference is dropped
+ * after the current epoll batch. */
+static void conn_close(struct conn *c)
+{
+    struct ipcsrv *is = c->is;
+    if (c->closed)
+        return;
+    c->closed = true;
+    epoll_ctl(is->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->dead = true;
+    struct ipcreq *drop = c->wq;
+    c->wq = NULL;
+    c->wq_tail = &c->wq;
+    close(c->fd);
+    c->fd = -1;
+    pthread_mutex_unlock(&c->mu);
+    free_list(drop);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        is->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->next = is->zombies;
+    is->zombies = c;
+    if (c->admitted && !atomic_load(&is->stopping))
+        server_conn_gone(is->srv, c->id);
+}
+
+static void reap_zombies(struct ipcsrv *is)
+{
+    while (is->zombies) {
+        struct conn *c = is->zombies;
+        is->zombies = c->next;
+        conn_unref(c);
+    }
+}
+
+/* conn_new() - a connection for accepted @fd; our SP header goes out at
+ * once (8 bytes always fit a fresh socket). */
+static void conn_new(struct ipcsrv *is, int fd)
+{
+    static const uint8_t hdr[SP_HDR_LEN] = {0, 'S', 'P', 0, 0, SP_REP0, 0, 0};
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c || write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+        free(c);
+        close(fd);
+        return;
+    }
+    c->is = is;
+    c->fd = fd;
+    c->id = DIRECT_ID | (is->next_id++ & ~DIRECT_ID);
+    atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->mu, NULL);
+    c->wq_tail = &c->wq;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(is->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        close(fd);
+        return;
+    }
+    c->next = is->conns;
+    if (c->next)
+        c->next->prev = c;
+    is->conns = c;
+}
+
+static void accept_all(struct ipcsrv *is)
+{
+    for (;;) {
+        int fd = accept4(is->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            conn_new(is, fd);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            log_warn("SM-ACCEPT", "%s: accept: %s", is->url, strerror(errno));
+        return;
+    }
+}
+
+/* ---- receiving ----------------------------------------------------------- */
+
+/* sp_header() - the peer's SP header is in: it must be REQ0's; then the
+ * session begins (or admission refuses it).  False: close. */
+static bool sp_header(struct conn *c)
+{
+    const uint8_t *h = c->hbuf;
+    if (memcmp(h, "\0SP\0", 4) != 0 || get_be(h + 4, 2) != SP_REQ0 || h[6] || h[7])
+        return false;
+    struct ucred cr = {.pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1};
+    socklen_t len = sizeof(cr);
+    getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len);
+    if (!serve_admit(c->is->core, c->id, cr.pid, (int)cr.uid, (int)cr.gid, ""))
+        return false;
+    c->admitted = true;
+    log_debug("SM-PIPE-ADD", "pipe %u pid %d uid %d (direct)", c->id, cr.pid, (int)cr.uid);
+    return true;
+}
+
+/* deliver() - a whole message @m is in: take its backtrace and serve it.
+ * False: close the connection. */
+static bool deliver(struct conn *c, nng_msg *m)
+{
+    struct ipcreq *q = calloc(1, sizeof(*q));
+    size_t bt = 0;
+    bool end = false;
+    while (!end) {
+        if (bt == 4 * MAX_HOPS) { /* too many hops: dropped, as nng does */
+            nng_msg_free(m);
+            free(q);
+            return true;
+        }
+        if (nng_msg_len(m) < bt + 4) {
+            nng_msg_free(m);
+            free(q);
+            return false; /* garbage: nng kicks such a peer */
+        }
+        end = (((uint8_t *)nng_msg_body(m))[bt] & HOP_END) != 0;
+        bt += 4;
+    }
+    if (!q) {
+        nng_msg_free(m); /* out of memory: dropped */
+        return true;
+    }
+    q->base.send = req_send;
+    q->c = c;
+    q->hlen = FRAME_HDR + bt;
+    q->hdr[0] = 1;
+    memcpy(q->hdr + FRAME_HDR, nng_msg_body(m), bt);
+    nng_msg_trim(m, bt);
+    atomic_fetch_add(&c->refs, 1);
+    nng_msg *reply;
+    int rc = serve_request(c->is->core, c->id, m, &q->base, &reply);
+    if (rc == SM_PARKED)
+        return true;
+    if (!reply) {
+        req_free(q);
+        return false;
+    }
+    req_send(&q->base, reply);
+    return true;
+}
+
+/* frame_header() - a frame's type and length are in.  False: close. */
+static bool frame_header(struct conn *c)
+{
+    uint64_t len = get_be(c->hbuf + 1, 8);
+    if (c->hbuf[0] != 1 || len > c->is->max_frame)
+        return false;
+    if (nng_msg_alloc(&c->rmsg, (size_t)len) != 0)
+        return false;
+    c->rlen = (size_t)len;
+    c->rgot = 0;
+    c->rs = RD_BODY;
+    return true;
+}
+
+/* take_header() - move up to @want header bytes from @p; true when all
+ * are in. */
+static bool take_header(struct conn *c, size_t want, const uint8_t **p, size_t *n)
+{
+    size_t k = want - c->hgot < *n ? want - c->hgot : *n;
+    memcpy(c->hbuf + c->hgot, *p, k);
+    c->hgot += k;
+    *p += k;
+    *n -= k;
+    if (c->hgot < want)
+        return false;
+    c->hgot = 0;
+    return true;
+}
+
+/* body_done() - the message being read is complete: serve it. */
+static bool body_done(struct conn *c)
+{
+    nng_msg *m = c->rmsg;
+    c->rmsg = NULL;
+    c->rs = RD_HDR;
+    return deliver(c, m);
+}
+
+/* feed() - run @n received bytes through the state machine.  False: close. */
+static bool feed(struct conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0 || (c->rs == RD_BODY && c->rgot == c->rlen)) {
+        if (c->rs == RD_SP) {
+            if (take_header(c, SP_HDR_LEN, &p, &n) && !sp_header(c))
+                return false;
+            if (c->hgot == 0 && c->admitted)
+                c->rs = RD_HDR;
+        } else if (c->rs == RD_HDR) {
+            if (take_header(c, FRAME_HDR, &p, &n) && !frame_header(c))
+                return false;
+        } else {
+            size_t k = c->rlen - c->rgot < n ? c->rlen - c->rgot : n;
+            memcpy((uint8_t *)nng_msg_body(c->rmsg) + c->rgot, p, k);
+            c->rgot += k;
+            p += k;
+            n -= k;
+            if (c->rgot == c->rlen && !body_done(c))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* conn_read() - @c is readable: one read, large bodies straight into their
+ * message. */
+static void conn_read(struct conn *c)
+{
+    struct ipcsrv *is = c->is;
+    bool direct = c->rs == RD_BODY && c->rlen - c->rgot >= RBUF_SIZE;
+    uint8_t *dst = direct ? (uint8_t *)nng_msg_body(c->rmsg) + c->rgot : is->rbuf;
+    ssize_t k = read(c->fd, dst, direct ? c->rlen - c->rgot : RBUF_SIZE);
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (k <= 0) {
+        conn_close(c);
+        return;
+    }
+    if (direct) {
+        c->rgot += (size_t)k;
+        if (c->rgot == c->rlen && !body_done(c))
+            conn_close(c);
+        return;
+    }
+    if (!feed(c, is->rbuf, (size_t)k))
+        conn_close(c);
+}
+
+static void conn_event(struct conn *c, uint32_t events)
+{
+    if (c->closed)
+        return;
+    if (events & EPOLLOUT) {
+        pthread_mutex_lock(&c->mu);
+        struct ipcreq *done = flush(c);
+        pthread_mutex_unlock(&c->mu);
+        free_list(done);
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        conn_read(c);
+}
+
+/* ---- the I/O thread -------------------------------------------------------- */
+
+/* pending_writes() - some open connection still has replies queued. */
+static bool pending_writes(struct ipcsrv *is)
+{
+    bool any = false;
+    for (struct conn *c = is->conns; c && !any; c = c->next) {
+        pthread_mutex_lock(&c->mu);
+        any = c->wq != NULL && !c->dead;
+        pthread_mutex_unlock(&c->mu);
+    }
+    return any;
+}
+
+static void *io_thread(void *arg)
+{
+    struct ipcsrv *is = arg;
+    struct epoll_event evs[64];
+    int64_t flush_until = -1;
+    for (;;) {
+        bool stopping = atomic_load(&is->stopping);
+        if (stopping && flush_until < 0) {
+            epoll_ctl(is->epfd, EPOLL_CTL_DEL, is->lfd, NULL);
+            flush_until = now_ms() + FLUSH_MS;
+        }
+        if (stopping && (!pending_writes(is) || now_ms() >= flush_until))
+            break;
+        int n = epoll_wait(is->epfd, evs, 64, stopping ? 20 : -1);
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == is)
+                accept_all(is);
+            else if (p) /* the event fd (NULL) only wakes us */
+                conn_event(p, evs[i].events);
+        }
+        reap_zombies(is);
+    }
+    while (is->conns)
+        conn_close(is->conns);
+    reap_zombies(is);
+    return NULL;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+/* bind_path() - the listening socket at is->path, mode @mode, its group. */
+static int bind_path(struct ipcsrv *is, int mode, char *why, size_t whylen)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(is->path) >= sizeof(sa.sun_path)) {
+        snprintf(why, whylen, "cannot listen on %s: path too long", is->url);
+        return SM_EINVAL;
+    }
+    if (listener_ipc_in_use(is->url)) {
+        snprintf(why, whylen, "another broker is listening on %s", is->url);
+        return SM_ECONN;
+    }
+    memcpy(sa.sun_path, is->path, strlen(is->path));
+    unlink(is->path); /* stale: nobody answered there */
+    is->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (is->lfd < 0 || bind(is->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        snprintf(why, whylen, "cannot listen on %s: %s", is->url, strerror(errno));
+        return SM_ECONN;
+    }
+    if (chmod(is->path, (mode_t)mode) != 0) {
+        snprintf(why, whylen, "cannot set permissions on %s: %s", is->url, strerror(errno));
+        return SM_EIO;
+    }
+    int rc = listener_ipc_group(is->path, why, whylen);
+    if (!rc && listen(is->lfd, SOMAXCONN) != 0) {
+        snprintf(why, whylen, "cannot listen on %s: %s", is->url, strerror(errno));
+        rc = SM_ECONN;
+    }
+    return rc;
+}
+
+/* watch() - add @fd to the epoll set with @ptr as its tag. */
+static int watch(struct ipcsrv *is, int fd, void *ptr)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ptr};
+    return epoll_ctl(is->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* spawn() - the I/O thread, with every signal blocked (signalfd gets them). */
+static int spawn(struct ipcsrv *is)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rv = pthread_create(&is->thread, NULL, io_thread, is);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rv;
+}
+
+int ipcsrv_start(struct ipcsrv **out, struct server *srv, struct core *core, const char *url,
+                 int mode, size_t max_frame, char *why, size_t whylen)
+{
+    struct ipcsrv *is = calloc(1, sizeof(*is));
+    *out = NULL;
+    if (!is || !(is->url = strdup(url)) || !(is->path = strdup(url + 6))) {
+        snprintf(why, whylen, "out of memory");
+        if (is)
+            free(is->url);
+        free(is);
+        return SM_ENOMEM;
+    }
+    is->srv = srv;
+    is->core = core;
+    is->max_frame = max_frame;
+    is->lfd = is->evfd = -1;
+    is->next_id = (uint32_t)getpid() * 2654435761u;
+    is->epfd = epoll_create1(EPOLL_CLOEXEC);
+    is->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int rc = bind_path(is, mode, why, whylen);
+    bool owns_path = rc != SM_ECONN || is->lfd >= 0;
+    if (!rc && (is->epfd < 0 || is->evfd < 0 || watch(is, is->lfd, is) ||
+                watch(is, is->evfd, NULL) || spawn(is))) {
+        snprintf(why, whylen, "cannot start the ipc thread for %s: %s", url, strerror(errno));
+        rc = SM_ENOMEM;
+    }
+    if (rc) {
+        if (!owns_path) {
+            free(is->path); /* another broker's: not ours to remove */
+            is->path = NULL;
+        }
+        ipcsrv_stop(is);
+        return rc;
+    }
+    is->started = true;
+    log_info("SM-LISTEN", "listening on %s (direct)", url);
+    *out = is;
+    return SM_OK;
+}
+
+void ipcsrv_stop(struct ipcsrv *is)
+{
+    if (!is)
+        return;
+    if (is->started) {
+        uint64_t one = 1;
+        atomic_store(&is->stopping, true);
+        if (write(is->evfd, &one, sizeof(one)) < 0) {
+            /* a full counter still wakes the thread */
+        }
+        pthread_join(is->thread, NULL);
+    }
+    if (is->lfd >= 0)
+        close(is->lfd);
+    if (is->path)
+        unlink(is->path);
+    if (is->epfd >= 0)
+        close(is->epfd);
+    if (is->evfd >= 0)
+        close(is->evfd);
+    free(is->path);
+    free(is->url);
+    free(is);
+}

@@ -335,7 +335,7 @@ void config_init(struct config *c)
     *c = (struct config){
         .log_level = LOG_INFO,
         .socket_mode = 0660,
-        .ipc_engine = CONFIG_ENGINE_NNG,
+        .ipc_engine = CONFIG_ENGINE_DIRECT,
         .max_message_bytes = (size_t)16 << 20,
         .max_parked = (size_t)1 << 20, /* as core_init() */
         .max_depth = SM_MAX_DEPTH,

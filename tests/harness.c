@@ -237,6 +237,11 @@ static int spawn_broker(struct sm_broker *b, const char *const *extra, int nextr
     argv[n++] = b->keyfile;
     argv[n++] = "--log-level";
     argv[n++] = "info";
+    const char *engine = getenv("SM_TEST_IPC_ENGINE"); /* nng|direct: overrides the default */
+    if (engine) {
+        argv[n++] = "--ipc-engine";
+        argv[n++] = engine;
+    }
     for (int i = 0; i < nextra; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;

@@ -54,7 +54,8 @@ int broker_init(struct sm_broker *b);
 
 /**
  * broker_start() - broker_init() if not done, then fork + exec $SYNCMGRD
- * --listen <address> --authkey-file <keyfile> --log-level info, then the
+ * --listen <address> --authkey-file <keyfile> --log-level info (and
+ * --ipc-engine $SM_TEST_IPC_ENGINE when set), then the
  * NULL-terminated @... extra arguments; stderr goes to the log file.  Waits
  * (polling every 20 ms, for at most 30 s) until sm_connect() succeeds.
  * Returns 0; or -1 when the broker exited (b->status holds its wait status)

@@ -8,6 +8,10 @@ sm_add_test(it_basic SOURCES integration/test_basic.c harness.c LIBS ${SM_IT_LIB
 sm_add_test(it_auth SOURCES integration/test_auth.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 120)
 sm_add_test(it_lock SOURCES integration/test_lock.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
 sm_add_test(it_hostile SOURCES integration/test_hostile.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 300)
+# the same hostile peers against the nng ipc engine (and its bug-1518 guard)
+add_test(NAME it_hostile_nng COMMAND it_hostile)
+set_tests_properties(it_hostile_nng PROPERTIES TIMEOUT 300
+  ENVIRONMENT "SYNCMGRD=$<TARGET_FILE:syncmgrd>;CK_DEFAULT_TIMEOUT=300;SM_TEST_IPC_ENGINE=nng")
 sm_add_test(it_examples SOURCES integration/test_examples.c harness.c LIBS ${SM_IT_LIBS} TIMEOUT 240)
 # the examples are run from $SM_EXAMPLES_DIR: build them with the test
 add_dependencies(it_examples examples)

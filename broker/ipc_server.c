@@ -30,6 +30,7 @@
 #define HOP_END 0x80u      /* high bit of a backtrace's last word */
 #define RBUF_SIZE 65536
 #define FLUSH_MS 1000      /* ipcsrv_stop(): for queued replies */
+#define ACCEPT_PAUSE_US 10000 /* after accept() failed: out of descriptors */
 #define DIRECT_ID 0x80000000u /* our connection ids; nng's pipe ids stay below */
 
 enum rstate { RD_SP, RD_HDR, RD_BODY };
@@ -79,6 +80,7 @@ struct ipcsrv {
     bool started;
     atomic_bool stopping;
     uint32_t next_id;
+    int64_t accept_warned_ms;
     struct conn *conns;
     struct conn *zombies;  /* closed during this epoll batch, unref'd after */
     uint8_t rbuf[RBUF_SIZE];
@@ -300,8 +302,16 @@ static void accept_all(struct ipcsrv *is)
         }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        /* out of descriptors: the listener stays readable, so pause a
+         * little rather than spin (and say so at most once a second) */
+        int64_t now = now_ms();
+        if (now - is->accept_warned_ms >= 1000) {
             log_warn("SM-ACCEPT", "%s: accept: %s", is->url, strerror(errno));
+            is->accept_warned_ms = now;
+        }
+        usleep(ACCEPT_PAUSE_US);
         return;
     }
 }

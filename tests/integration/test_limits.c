@@ -16,12 +16,25 @@
 static struct sm_broker broker;
 static sm_client *cli;
 
+/* connect_when_free() - connect, retrying for up to 5 s while the broker
+ * refuses: it learns of a departed session (the harness's start-up probe,
+ * a disconnected client) asynchronously. */
+static int connect_when_free(sm_client **out)
+{
+    int rc = SM_ECONN;
+    for (int i = 0; i < 100 && rc != SM_OK; i++) {
+        if ((rc = broker_connect(&broker, out)) != SM_OK)
+            sleep_ms(50);
+    }
+    return rc;
+}
+
 /* start() - a broker with one limit flag @flag @value, and a client. */
 static void start(const char *flag, const char *value)
 {
     memset(&broker, 0, sizeof(broker));
     ck_assert_int_eq(broker_start(&broker, flag, value, NULL), 0);
-    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    ck_sm(connect_when_free(&cli), SM_OK); /* --max-sessions 2: the start-up probes */
 }
 
 static void teardown(void)
@@ -175,19 +188,6 @@ START_TEST(test_name_length)
     still_serving("max_name_bytes");
 }
 END_TEST
-
-/* connect_when_free() - connect, retrying for up to 5 s while the broker
- * refuses: it learns of a departed session (the harness's start-up probe,
- * a disconnected client) asynchronously. */
-static int connect_when_free(sm_client **out)
-{
-    int rc = SM_ECONN;
-    for (int i = 0; i < 100 && rc != SM_OK; i++) {
-        if ((rc = broker_connect(&broker, out)) != SM_OK)
-            sleep_ms(50);
-    }
-    return rc;
-}
 
 START_TEST(test_sessions)
 {

@@ -63,6 +63,21 @@ static uint32_t dict_hash(const void *key, size_t len)
 static _Thread_local msgpack_sbuffer scratch;
 #define SCRATCH_KEEP 4096 /* a larger buffer is freed before the next use */
 
+/* A thread that ends (the ipc engine's I/O thread at shutdown) frees its
+ * scratch buffer through this key's destructor. */
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t scratch_key;
+
+static void scratch_free(void *sb)
+{
+    msgpack_sbuffer_destroy(sb);
+}
+
+static void scratch_key_init(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
 static struct dict *dict_of(struct object *o)
 {
     return (struct dict *)o;
@@ -94,6 +109,10 @@ static int canon_key(const void *raw, size_t len)
     if (scratch.alloc > SCRATCH_KEEP) {
         msgpack_sbuffer_destroy(&scratch);
         msgpack_sbuffer_init(&scratch);
+    }
+    if (!scratch.data) { /* this thread's first use, or just freed */
+        pthread_once(&scratch_once, scratch_key_init);
+        pthread_setspecific(scratch_key, &scratch);
     }
     msgpack_sbuffer_clear(&scratch);
     return mp_canon(raw, len, &scratch);

@@ -21,10 +21,8 @@
 #include "log.h"
 #include "serve.h"
 #include "server.h"
+#include "spipc.h"
 
-#define SP_REQ0 0x30
-#define SP_REP0 0x31
-#define SP_HDR_LEN 8
 #define FRAME_HDR 9        /* type byte, 64-bit length */
 #define MAX_HOPS 8         /* nng's default NNG_OPT_MAXTTL */
 #define HOP_END 0x80u      /* high bit of a backtrace's last word */
@@ -85,20 +83,6 @@ struct ipcsrv {
     struct conn *zombies;  /* closed during this epoll batch, unref'd after */
     uint8_t rbuf[RBUF_SIZE];
 };
-
-static void put_be(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* ---- connections and requests ----------------------------------------- */
 
@@ -208,7 +192,7 @@ static void req_send(struct serve_req *r, nng_msg *msg)
     q->msg = msg;
     q->off = 0;
     q->next = NULL;
-    put_be(q->hdr + 1, q->hlen - FRAME_HDR + nng_msg_len(msg), 8);
+    sp_put_be(q->hdr + 1, q->hlen - FRAME_HDR + nng_msg_len(msg), 8);
     pthread_mutex_lock(&c->mu);
     if (c->dead) {
         pthread_mutex_unlock(&c->mu);
@@ -323,7 +307,7 @@ static void accept_all(struct ipcsrv *is)
 static bool sp_header(struct conn *c)
 {
     const uint8_t *h = c->hbuf;
-    if (memcmp(h, "\0SP\0", 4) != 0 || get_be(h + 4, 2) != SP_REQ0 || h[6] || h[7])
+    if (memcmp(h, "\0SP\0", 4) != 0 || sp_get_be(h + 4, 2) != SP_REQ0 || h[6] || h[7])
         return false;
     struct ucred cr = {.pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1};
     socklen_t len = sizeof(cr);
@@ -382,7 +366,7 @@ static bool deliver(struct conn *c, nng_msg *m)
 /* frame_header() - a frame's type and length are in.  False: close. */
 static bool frame_header(struct conn *c)
 {
-    uint64_t len = get_be(c->hbuf + 1, 8);
+    uint64_t len = sp_get_be(c->hbuf + 1, 8);
     if (c->hbuf[0] != 1 || len > c->is->max_frame)
         return false;
     if (nng_msg_alloc(&c->rmsg, (size_t)len) != 0)

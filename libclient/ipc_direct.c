@@ -14,9 +14,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "spipc.h"
 
-#define SP_REQ0 0x30
-#define SP_REP0 0x31
 #define MSG_TYPE 0x01
 #define HDR_LEN 13         /* type, 8-byte length, 4-byte request id */
 #define ID_BIT 0x80000000u /* REQ marks the last word of a backtrace */
@@ -44,20 +43,6 @@ const char *ipcd_path(const char *address)
     if (!address || strncmp(address, scheme, sizeof(scheme) - 1) != 0)
         return NULL;
     return address + sizeof(scheme) - 1;
-}
-
-static void put_be(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
 }
 
 /* ---- bytes ------------------------------------------------------------- */
@@ -147,10 +132,10 @@ static int recv_msg(struct ipcd *d, uint32_t *id, nng_msg **out)
     int rc = read_exact(d, hdr, sizeof(hdr));
     if (rc)
         return rc;
-    uint64_t len = get_be(hdr + 1, 8);
+    uint64_t len = sp_get_be(hdr + 1, 8);
     if (hdr[0] != MSG_TYPE || len < 4 || len - 4 > SIZE_MAX / 2)
         return SM_EPROTO;
-    *id = (uint32_t)get_be(hdr + 9, 4);
+    *id = (uint32_t)sp_get_be(hdr + 9, 4);
     if (nng_msg_alloc(out, (size_t)(len - 4)))
         return SM_ENOMEM;
     if ((rc = read_exact(d, nng_msg_body(*out), (size_t)(len - 4)))) {
@@ -224,8 +209,8 @@ static int send_req(struct ipcd *d, uint32_t id, nng_msg *req, bool *sent)
     uint8_t hdr[HDR_LEN];
     size_t len = nng_msg_len(req);
     hdr[0] = MSG_TYPE;
-    put_be(hdr + 1, (uint64_t)len + 4, 8);
-    put_be(hdr + 9, id, 4);
+    sp_put_be(hdr + 1, (uint64_t)len + 4, 8);
+    sp_put_be(hdr + 9, id, 4);
     struct iovec iov[2] = {{hdr, sizeof(hdr)}, {nng_msg_body(req), len}};
     pthread_mutex_lock(&d->wmu);
     int rc = send_all(d->fd, iov, len ? 2 : 1, sent);
@@ -298,7 +283,7 @@ static int negotiate(struct ipcd *d)
         rc = read_exact(d, theirs, sizeof(theirs));
     if (rc)
         return rc;
-    if (memcmp(theirs, "\0SP\0", 4) != 0 || get_be(theirs + 4, 2) != SP_REP0 || theirs[6] ||
+    if (memcmp(theirs, "\0SP\0", 4) != 0 || sp_get_be(theirs + 4, 2) != SP_REP0 || theirs[6] ||
         theirs[7])
         return SM_ECONN; /* not an nng REP socket */
     return SM_OK;

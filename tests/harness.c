@@ -691,6 +691,15 @@ const char *val_repr(const sm_val *v)
 
 /* ---- shared test steps ---------------------------------------------------- */
 
+void broker_wait_log(struct sm_broker *b, const char *needle)
+{
+    int64_t give_up = mono_ms() + 10000;
+    while (!broker_log_contains(b, needle)) {
+        ck_assert_msg(mono_ms() < give_up, "broker log never said '%s'", needle);
+        sleep_ms(20);
+    }
+}
+
 void broker_up(struct sm_broker *b, sm_client **cli, struct raw_conn *adm)
 {
     memset(b, 0, sizeof(*b));

@@ -102,6 +102,10 @@ void broker_dump_log(struct sm_broker *b);
 /* broker_log_contains() - whether the log holds @needle. */
 bool broker_log_contains(struct sm_broker *b, const char *needle);
 
+/* broker_wait_log() - poll the log for @needle, 10 s at most; fails the
+ * test when it never comes. */
+void broker_wait_log(struct sm_broker *b, const char *needle);
+
 /* ---- child processes ------------------------------------------------------ */
 
 /* A program a child process runs: a test's main() lists them. */

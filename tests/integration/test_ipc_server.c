@@ -350,16 +350,6 @@ static void write_conf(const char *path, const char *uids)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-/* wait_log() - poll the broker's log for @needle, 10 s at most. */
-static void wait_log(const char *needle)
-{
-    int64_t give_up = mono_ms() + 10000;
-    while (!broker_log_contains(&broker, needle)) {
-        ck_assert_msg(mono_ms() < give_up, "broker log never said '%s'", needle);
-        sleep_ms(20);
-    }
-}
-
 /* A uid leaving allow_uids is refused at once (logged); back in, served. */
 START_TEST(test_allow_uids)
 {
@@ -375,7 +365,7 @@ START_TEST(test_allow_uids)
     ck_sm(broker_connect(&broker, &cli), SM_OK);
     write_conf(conf, "12345");
     kill(broker.pid, SIGHUP);
-    wait_log("allow_uids now 12345");
+    broker_wait_log(&broker, "allow_uids now 12345");
     ck_sm(broker_connect(&broker, &c), SM_ECONN);
     ck_assert_ptr_null(c);
     ck_assert(broker_log_contains(&broker, "uid not in allow_uids"));
@@ -384,7 +374,7 @@ START_TEST(test_allow_uids)
     kill(broker.pid, SIGHUP);
     char now[96];
     snprintf(now, sizeof(now), "allow_uids now %s", both);
-    wait_log(now);
+    broker_wait_log(&broker, now);
     still_serving("allow_uids");
 }
 END_TEST

@@ -51,16 +51,6 @@ static void write_text(const char *path, const char *text)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-/* wait_log() - poll the broker's log for @needle, 10 s at most. */
-static void wait_log(const char *needle)
-{
-    int64_t give_up = mono_ms() + 10000;
-    while (!broker_log_contains(&broker, needle)) {
-        ck_assert_msg(mono_ms() < give_up, "broker log never said '%s'", needle);
-        sleep_ms(20);
-    }
-}
-
 /* ---- ipc socket ------------------------------------------------------------ */
 
 START_TEST(test_socket_mode_and_group)
@@ -101,7 +91,7 @@ START_TEST(test_allow_uids)
      * the peer's pid and uid; the one already in keeps working */
     write_text(conf, "[ipc]\nallow_uids = 12345\n");
     kill(broker.pid, SIGHUP);
-    wait_log("allow_uids now 12345");
+    broker_wait_log(&broker, "allow_uids now 12345");
     ck_sm(broker_connect(&broker, &c), SM_ECONN);
     ck_assert_ptr_null(c);
     snprintf(uid, sizeof(uid), "uid %u", (unsigned)getuid());
@@ -113,7 +103,7 @@ START_TEST(test_allow_uids)
     /* and back in */
     write_text(conf, line);
     kill(broker.pid, SIGHUP);
-    wait_log("(was 12345)");
+    broker_wait_log(&broker, "(was 12345)");
     ck_sm(broker_connect(&broker, &c), SM_OK);
     ck_sm(sm_ping(c, NULL), SM_OK);
     sm_disconnect(c);
@@ -200,7 +190,7 @@ START_TEST(test_key_never_logged)
     ck_sm(sm_connect(&c, broker.address, bad), SM_EAUTH);
     ck_sm(broker_connect(&broker, &cli), SM_OK);
     ck_sm(sm_ping(cli, NULL), SM_OK);
-    wait_log("SM-AUTH-OK");
+    broker_wait_log(&broker, "SM-AUTH-OK");
     ck_assert(broker_log_contains(&broker, "SM-AUTH-FAIL"));
     file_text(broker.keyfile, key, sizeof(key));
     ck_assert_uint_eq(strlen(key), 64);

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libnng-dev libmsgpack-dev libsodium-dev
-      libjansson-dev uthash-dev libinih-dev libsystemd-dev check
+      libjansson-dev uthash-dev libinih-dev libsystemd-dev zlib1g-dev check
       dpkg-dev file systemd   # these three: the .deb test (dpkg-shlibdeps, systemd-analyze)
       openssl)                # test certificates for tls+tcp:// (it_security)
 # scripts/run-tests' sanitizer and fuzzing tree: clang, libFuzzer and the ASan/UBSan runtimes

@@ -14,6 +14,7 @@
 #include "persist.h"
 #include "blob.h"
 #include "core.h"
+#include "ipc_server.h"
 #include "wait.h"
 
 /* ---- packing helpers (admin.h) ------------------------------------------ */
@@ -190,6 +191,20 @@ static void pack_persistence(msgpack_packer *pk, const struct core *core)
     admin_bool(pk, "failing", failing);
 }
 
+/* pack_ipc() - "ipc": {busy_poll_us, busy_polls, busy_poll_hits} of the
+ * direct engine: how often an idle I/O thread polled, and caught a request. */
+static void pack_ipc(msgpack_packer *pk)
+{
+    unsigned budget;
+    uint64_t hits, misses;
+    ipcsrv_spin_figures(&budget, &hits, &misses);
+    admin_key(pk, "ipc");
+    msgpack_pack_map(pk, 3);
+    admin_uint(pk, "busy_poll_us", budget);
+    admin_uint(pk, "busy_polls", hits + misses);
+    admin_uint(pk, "busy_poll_hits", hits);
+}
+
 int op_stats(struct call *c)
 {
     struct core *core = c->core;
@@ -205,7 +220,7 @@ int op_stats(struct call *c)
     up_ms = up_ms > 0 ? up_ms : 0;
 
     msgpack_packer *pk = sink_init(&s);
-    msgpack_pack_map(pk, 13);
+    msgpack_pack_map(pk, 14);
     admin_int(pk, "started_ms", core->started_ms);
     admin_uint(pk, "uptime_s", (uint64_t)up_ms / 1000);
     admin_uint(pk, "objects", HASH_CNT(hh, core->by_name));
@@ -225,5 +240,6 @@ int op_stats(struct call *c)
     admin_uint(pk, "max_memory", blob_limit());
     admin_uint(pk, "max_parked", core->limits.max_parked);
     pack_persistence(pk, core);
+    pack_ipc(pk);
     return sink_reply(&s, c);
 }

@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipc_server.h"
 #include "log.h"
 #include "op.h"
 #include "paths.h"
+#include "spin.h"
 
 /* ---- the keys ----------------------------------------------------------- */
 
@@ -65,6 +67,8 @@ static const struct config_key keys[] = {
      .flag = "socket-group"},
     {.section = "ipc", .name = "engine", .type = CT_CHOICE, .offset = AT(ipc_engine),
      .flag = "ipc-engine", .choices = engine_words},
+    {.section = "ipc", .name = "busy_poll_us", .type = CT_NUMBER, .offset = AT(busy_poll_us),
+     .min = 0, .max = SPIN_MAX_US, .live = true, .flag = "busy-poll-us"},
     {.section = "limits", .name = "max_message_bytes", .type = CT_BYTES,
      .offset = AT(max_message_bytes), .min = 1024, .max = (size_t)1 << 30,
      .flag = "max-message-bytes"},
@@ -336,6 +340,7 @@ void config_init(struct config *c)
         .log_level = LOG_INFO,
         .socket_mode = 0660,
         .ipc_engine = CONFIG_ENGINE_DIRECT,
+        .busy_poll_us = IPCSRV_BUSY_POLL_US,
         .max_message_bytes = (size_t)16 << 20,
         .max_parked = (size_t)1 << 20, /* as core_init() */
         .max_depth = SM_MAX_DEPTH,

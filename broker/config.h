@@ -48,6 +48,7 @@ struct config {
     int socket_mode;             /* of ipc socket files */
     char *socket_group;          /* NULL: the broker's own group */
     int ipc_engine;              /* enum config_engine: who serves ipc:// */
+    size_t busy_poll_us;         /* the direct engine's idle polling (ipc_server.h) */
     size_t max_message_bytes;
     size_t max_parked;
     size_t max_depth;
@@ -105,7 +106,8 @@ void config_free(struct config *c);
 
 /**
  * config_reload() - config_load() again (SIGHUP).  Values that can change
- * live (log_level, allow_uids, every [limits] key but max_message_bytes) are copied into @cur and logged;
+ * live (log_level, allow_uids, busy_poll_us, every [limits] key but
+ * max_message_bytes) are copied into @cur and logged;
  * changed ones that need a restart are logged (SM-RELOAD) and left alone.
  * Returns 0, or -1 with the reason in @why and @cur untouched.
  */

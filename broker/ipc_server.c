@@ -21,6 +21,7 @@
 #include "log.h"
 #include "serve.h"
 #include "server.h"
+#include "spin.h"
 #include "spipc.h"
 
 #define FRAME_HDR 9        /* type byte, 64-bit length */
@@ -81,8 +82,16 @@ struct ipcsrv {
     int64_t accept_warned_ms;
     struct conn *conns;
     struct conn *zombies;  /* closed during this epoll batch, unref'd after */
+    struct spin spin;      /* busy-polling before epoll_wait() blocks */
+    struct ipcsrv *gnext;  /* g_engines */
     uint8_t rbuf[RBUF_SIZE];
 };
+
+/* Every running engine (ipcsrv_busy_poll(), ipcsrv_spin_figures()), and the
+ * busy-poll budget new ones start with. */
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ipcsrv *g_engines;
+static unsigned g_busy_poll_us = IPCSRV_BUSY_POLL_US;
 
 /* ---- connections and requests ----------------------------------------- */
 
@@ -478,6 +487,30 @@ static bool pending_writes(struct ipcsrv *is)
     return any;
 }
 
+/* An epoll_wait() that does not block, for spin_run(). */
+struct try_wait {
+    int epfd;
+    struct epoll_event *evs;
+    int n;
+};
+
+static int try_wait(void *arg)
+{
+    struct try_wait *t = arg;
+    t->n = epoll_wait(t->epfd, t->evs, 64, 0);
+    return t->n != 0;
+}
+
+/* wait_events() - the next events into @evs: busy-polled for a while first
+ * when the spin policy says so (never while stopping), then blocking. */
+static int wait_events(struct ipcsrv *is, struct epoll_event *evs, bool stopping)
+{
+    struct try_wait t = {is->epfd, evs, 0};
+    if (!stopping && spin_run(&is->spin, try_wait, &t))
+        return t.n;
+    return epoll_wait(is->epfd, evs, 64, stopping ? 20 : -1);
+}
+
 static void *io_thread(void *arg)
 {
     struct ipcsrv *is = arg;
@@ -491,7 +524,7 @@ static void *io_thread(void *arg)
         }
         if (stopping && (!pending_writes(is) || now_ms() >= flush_until))
             break;
-        int n = epoll_wait(is->epfd, evs, 64, stopping ? 20 : -1);
+        int n = wait_events(is, evs, stopping);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == is)
@@ -573,6 +606,9 @@ int ipcsrv_start(struct ipcsrv **out, struct server *srv, struct core *core, con
     is->srv = srv;
     is->core = core;
     is->max_frame = max_frame;
+    pthread_mutex_lock(&g_mu);
+    spin_init(&is->spin, g_busy_poll_us);
+    pthread_mutex_unlock(&g_mu);
     is->lfd = is->evfd = -1;
     is->next_id = (uint32_t)getpid() * 2654435761u;
     is->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -593,6 +629,10 @@ int ipcsrv_start(struct ipcsrv **out, struct server *srv, struct core *core, con
         return rc;
     }
     is->started = true;
+    pthread_mutex_lock(&g_mu);
+    is->gnext = g_engines;
+    g_engines = is;
+    pthread_mutex_unlock(&g_mu);
     log_info("SM-LISTEN", "listening on %s (direct)", url);
     *out = is;
     return SM_OK;
@@ -604,6 +644,13 @@ void ipcsrv_stop(struct ipcsrv *is)
         return;
     if (is->started) {
         uint64_t one = 1;
+        pthread_mutex_lock(&g_mu);
+        for (struct ipcsrv **pp = &g_engines; *pp; pp = &(*pp)->gnext)
+            if (*pp == is) {
+                *pp = is->gnext;
+                break;
+            }
+        pthread_mutex_unlock(&g_mu);
         atomic_store(&is->stopping, true);
         if (write(is->evfd, &one, sizeof(one)) < 0) {
             /* a full counter still wakes the thread */
@@ -621,4 +668,25 @@ void ipcsrv_stop(struct ipcsrv *is)
     free(is->path);
     free(is->url);
     free(is);
+}
+
+void ipcsrv_busy_poll(unsigned budget_us)
+{
+    pthread_mutex_lock(&g_mu);
+    g_busy_poll_us = budget_us;
+    for (struct ipcsrv *is = g_engines; is; is = is->gnext)
+        spin_set_budget(&is->spin, budget_us);
+    pthread_mutex_unlock(&g_mu);
+}
+
+void ipcsrv_spin_figures(unsigned *budget_us, uint64_t *hits, uint64_t *misses)
+{
+    *hits = *misses = 0;
+    pthread_mutex_lock(&g_mu);
+    *budget_us = g_busy_poll_us;
+    for (struct ipcsrv *is = g_engines; is; is = is->gnext) {
+        *hits += atomic_load_explicit(&is->spin.hits, memory_order_relaxed);
+        *misses += atomic_load_explicit(&is->spin.misses, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&g_mu);
 }

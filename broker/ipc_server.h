@@ -27,6 +27,11 @@
 #define SM_BROKER_IPC_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* The default of "[ipc] busy_poll_us": how long an idle I/O thread polls
+ * for more requests before it sleeps (adaptive: proto/spin.h). */
+#define IPCSRV_BUSY_POLL_US 50
 
 struct core;
 struct server;
@@ -48,5 +53,15 @@ int ipcsrv_start(struct ipcsrv **out, struct server *srv, struct core *core, con
  * after parked requests were answered (server_close()).
  */
 void ipcsrv_stop(struct ipcsrv *is);
+
+/**
+ * ipcsrv_busy_poll() - the busy-poll budget of every engine, running or to
+ * come, in us (0: an idle I/O thread sleeps at once); any thread.
+ */
+void ipcsrv_busy_poll(unsigned budget_us);
+
+/* ipcsrv_spin_figures() - the budget, and the busy polls of the running
+ * engines that caught a request (@hits) or ended empty (@misses). */
+void ipcsrv_spin_figures(unsigned *budget_us, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -14,6 +14,7 @@
 #include "blob.h"
 #include "config.h"
 #include "core.h"
+#include "ipc_server.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -51,6 +52,7 @@ static void apply_limits(struct broker *b)
     b->core.limits.max_parked_session = b->cfg.max_parked_per_session;
     b->core.limits.max_message_bytes = b->cfg.max_message_bytes;
     blob_set_limit(b->cfg.max_memory);
+    ipcsrv_busy_poll((unsigned)b->cfg.busy_poll_us);
     /* checked when the settings were read: the list parses and fits */
     int n = b->cfg.allow_uids ? config_uids(b->cfg.allow_uids, b->allow, CONFIG_MAX_UIDS) : 0;
     b->core.limits.allow_uids = b->allow;

@@ -54,6 +54,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "errors.h"
+#include "spin.h"
 
 /* Not handed to the connection (state check, or nng gave it back): safe to
  * send later.  Internal to this file; never returned to callers. */
@@ -573,17 +574,17 @@ void conn_free(sm_client *c)
     free(c);
 }
 
-/* reconnect_ms() - $SYNCMGR_RECONNECT_MS when it is a number of ms from 0
- * to an hour, else the default. */
-static int reconnect_ms(void)
+/* env_number() - $@name when it is a whole number from 0 to @max, else
+ * @dflt. */
+static int env_number(const char *name, long max, int dflt)
 {
-    const char *s = getenv("SYNCMGR_RECONNECT_MS");
+    const char *s = getenv(name);
     char *end;
     if (!s || !*s)
-        return SMC_RECONNECT_MS;
+        return dflt;
     errno = 0;
     long v = strtol(s, &end, 10);
-    return errno || *end || v < 0 || v > 3600000 ? SMC_RECONNECT_MS : (int)v;
+    return errno || *end || v < 0 || v > max ? dflt : (int)v;
 }
 
 int conn_new(const char *address, const char *keyfile, sm_client **out)
@@ -600,7 +601,8 @@ int conn_new(const char *address, const char *keyfile, sm_client **out)
     c->pid = getpid();
     pthread_once(&g_fork_once, watch_forks);
     c->forks = g_forks;
-    c->reconnect_ms = reconnect_ms();
+    c->reconnect_ms = env_number("SYNCMGR_RECONNECT_MS", 3600000, SMC_RECONNECT_MS);
+    c->busy_poll_us = (unsigned)env_number("SYNCMGR_BUSY_POLL_US", SPIN_MAX_US, SMC_BUSY_POLL_US);
     int rc = (c->address = strdup(address)) ? auth_init() : SM_ENOMEM;
     if (!rc && !getenv("SYNCMGR_IPC_NNG"))
         c->ipc_path = ipcd_path(c->address);

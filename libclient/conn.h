@@ -20,6 +20,11 @@
  * (0: one attempt). */
 #define SMC_RECONNECT_MS 5000
 
+/* How long a thread waiting for a reply over a direct ipc:// connection
+ * polls for it before it sleeps, in us, unless $SYNCMGR_BUSY_POLL_US says
+ * otherwise (0: never; adaptive, see proto/spin.h). */
+#define SMC_BUSY_POLL_US 50
+
 /**
  * conn_call() - the round trip of @rq (its message always consumed): when
  * the connection is down, re-dial first (at most the reconnect time, then
@@ -65,6 +70,7 @@ struct sm_client {
     _Atomic uint64_t redials;   /* re-dial rounds finished */
     int redial_rc;              /* the last round's result (under redial_mu) */
     int reconnect_ms;           /* how long a call keeps re-dialing */
+    unsigned busy_poll_us;      /* direct: ipcd_set_busy_poll() */
     pthread_mutex_t resolve_mu; /* conn_resolve_lock() */
 
     pthread_key_t key; /* -> struct smc_thread of the calling thread */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "spin.h"
 #include "spipc.h"
 
 #define MSG_TYPE 0x01
@@ -33,6 +34,7 @@ struct ipcd {
     bool dead;
     struct ipcd_call *waiters;
     /* read side: touched only by the thread that is reading */
+    struct spin spin;       /* busy-polling for a reply before blocking */
     size_t rpos, rlen;
     uint8_t rbuf[RBUF_SIZE];
 };
@@ -73,9 +75,33 @@ static int send_all(int fd, struct iovec *iov, int n, bool *sent)
     return SM_OK;
 }
 
-/* read_some() - read at most @len bytes into @dst once they arrive. */
+/* A read tried without blocking, for spin_run(). */
+struct try_read {
+    int fd;
+    void *dst;
+    size_t len;
+    ssize_t k;
+};
+
+/* try_read() - 0 while nothing has arrived; else data, end or an error. */
+static int try_read(void *arg)
+{
+    struct try_read *t = arg;
+    t->k = recv(t->fd, t->dst, t->len, MSG_DONTWAIT);
+    return !(t->k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
+/* read_some() - read at most @len bytes into @dst once they arrive: busy-
+ * polled for a while first when the spin policy says so, then blocking. */
 static int read_some(struct ipcd *d, void *dst, size_t len, size_t *got)
 {
+    struct try_read t = {d->fd, dst, len, 0};
+    if (spin_run(&d->spin, try_read, &t)) {
+        if (t.k <= 0)
+            return SM_ECONN;
+        *got = (size_t)t.k;
+        return SM_OK;
+    }
     for (;;) {
         int ms = d->timeout_ms;
         if (ms >= 0) {
@@ -323,6 +349,11 @@ int ipcd_dial(const char *path, int timeout_ms, struct ipcd **out)
 void ipcd_set_timeout(struct ipcd *d, int timeout_ms)
 {
     d->timeout_ms = timeout_ms;
+}
+
+void ipcd_set_busy_poll(struct ipcd *d, unsigned budget_us)
+{
+    spin_set_budget(&d->spin, budget_us);
 }
 
 bool ipcd_alive(struct ipcd *d)

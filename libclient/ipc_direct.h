@@ -49,6 +49,10 @@ int ipcd_dial(const char *path, int timeout_ms, struct ipcd **out);
  * -1: for ever.  A call that times out loses the connection (SM_ECONN). */
 void ipcd_set_timeout(struct ipcd *d, int timeout_ms);
 
+/* ipcd_set_busy_poll() - how long a thread waiting for a reply polls for it
+ * before it blocks (adaptive: proto/spin.h); 0: it blocks at once. */
+void ipcd_set_busy_poll(struct ipcd *d, unsigned budget_us);
+
 /**
  * ipcd_exchange() - send the body of @req (always consumed) as one request
  * and wait for its reply; thread-safe.  Returns SM_OK and the reply body in

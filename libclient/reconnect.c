@@ -192,6 +192,8 @@ static int redial(sm_client *c, int64_t deadline)
     int rc = c->ipc_path ? ipcd_dial(c->ipc_path, ms, &d) : socket_open(c, &s);
     if (rc)
         return rc;
+    if (d)
+        ipcd_set_busy_poll(d, c->busy_poll_us);
     pthread_rwlock_wrlock(&c->lock);
     c->sock = s;
     c->direct = d;

@@ -225,6 +225,10 @@ long raw_ls_waiters(struct raw_conn *r, const char *name);
 /* raw_admin() - raw_open() + raw_handshake() on @b; fails the test if either fails. */
 void raw_admin(struct sm_broker *b, struct raw_conn *r);
 
+/* raw_stats() - the whole "stats" reply of @b, over a new admin connection
+ * (fails the test on error); free it with nng_msg_free(). */
+nng_msg *raw_stats(struct sm_broker *b);
+
 /**
  * broker_up() - the usual fixture setup: broker_start() a zeroed @b with no
  * extra arguments, broker_setenv() for child programs and examples, connect

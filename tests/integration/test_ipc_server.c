@@ -4,7 +4,8 @@
  * and its nng path ($SYNCMGR_IPC_NNG), raw nng REQ sockets, many threads
  * and 200+ connections; parked requests answered by another client and by
  * their deadline; a client killed while parked; oversized messages; peers
- * that send garbage or hang up mid-header or mid-frame; allow_uids.
+ * that send garbage or hang up mid-header or mid-frame; allow_uids; busy
+ * polling.
  */
 #include <check.h>
 #include <pthread.h>
@@ -341,12 +342,12 @@ START_TEST(test_hostile_peers)
 }
 END_TEST
 
-/* write_conf() - [ipc] allow_uids = @uids into @path. */
-static void write_conf(const char *path, const char *uids)
+/* write_conf() - [ipc] @key = @value into @path. */
+static void write_conf(const char *path, const char *key, const char *value)
 {
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "[ipc]\nallow_uids = %s\n", uids);
+    fprintf(f, "[ipc]\n%s = %s\n", key, value);
     ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -360,22 +361,111 @@ START_TEST(test_allow_uids)
     ck_assert_int_eq(broker_init(&broker), 0);
     snprintf(conf, sizeof(conf), "%s/ipc.conf", broker.dir);
     snprintf(both, sizeof(both), "12345, %u", (unsigned)getuid());
-    write_conf(conf, both);
+    write_conf(conf, "allow_uids", both);
     ck_assert_int_eq(broker_start(&broker, "--config", conf, "--ipc-engine", "direct", NULL), 0);
     ck_sm(broker_connect(&broker, &cli), SM_OK);
-    write_conf(conf, "12345");
+    write_conf(conf, "allow_uids", "12345");
     kill(broker.pid, SIGHUP);
     broker_wait_log(&broker, "allow_uids now 12345");
     ck_sm(broker_connect(&broker, &c), SM_ECONN);
     ck_assert_ptr_null(c);
     ck_assert(broker_log_contains(&broker, "uid not in allow_uids"));
     ck_sm(sm_ping(cli, NULL), SM_OK); /* the session already in stays */
-    write_conf(conf, both);
+    write_conf(conf, "allow_uids", both);
     kill(broker.pid, SIGHUP);
     char now[96];
     snprintf(now, sizeof(now), "allow_uids now %s", both);
     broker_wait_log(&broker, now);
     still_serving("allow_uids");
+}
+END_TEST
+
+/* ---- busy polling ------------------------------------------------------- */
+
+/* The figures of stats' "ipc" map. */
+struct ipc_figures {
+    uint64_t budget_us, polls, hits;
+};
+
+/* map_uint() - the unsigned value of @key in the msgpack map @m. */
+static uint64_t map_uint(const msgpack_object *m, const char *key)
+{
+    ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_kv *kv = &m->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+            !memcmp(kv->key.via.str.ptr, key, strlen(key))) {
+            ck_assert_int_eq(kv->val.type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+            return kv->val.via.u64;
+        }
+    }
+    ck_abort_msg("no %s in the stats", key);
+    return 0;
+}
+
+/* ipc_figures() - stats' "ipc" map, through an admin connection. */
+static struct ipc_figures ipc_figures(void)
+{
+    msgpack_unpacked u;
+    nng_msg *m = raw_stats(&broker);
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, nng_msg_body(m), nng_msg_len(m), NULL),
+                     MSGPACK_UNPACK_SUCCESS);
+    ck_assert(u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 2);
+    const msgpack_object *stats = &u.data.via.array.ptr[1], *ipc = NULL;
+    for (uint32_t i = 0; i < stats->via.map.size; i++)
+        if (!strncmp(stats->via.map.ptr[i].key.via.str.ptr, "ipc", 3) &&
+            stats->via.map.ptr[i].key.via.str.size == 3)
+            ipc = &stats->via.map.ptr[i].val;
+    ck_assert_ptr_nonnull(ipc);
+    struct ipc_figures f = {map_uint(ipc, "busy_poll_us"), map_uint(ipc, "busy_polls"),
+                            map_uint(ipc, "busy_poll_hits")};
+    msgpack_unpacked_destroy(&u);
+    nng_msg_free(m);
+    ck_assert_uint_le(f.hits, f.polls);
+    return f;
+}
+
+/* pings() - @n round trips on cli. */
+static void pings(int n)
+{
+    for (int i = 0; i < n; i++)
+        ck_sm(sm_ping(cli, NULL), SM_OK);
+}
+
+/* The I/O thread busy-polls before it sleeps: 50 us by default, never with
+ * --busy-poll-us 0, and a SIGHUP applies a new busy_poll_us. */
+START_TEST(test_busy_poll)
+{
+    pings(50);
+    struct ipc_figures f = ipc_figures();
+    ck_assert_uint_eq(f.budget_us, 50);
+    ck_assert_uint_gt(f.polls, 0);
+
+    teardown();
+    start("--busy-poll-us", "0", NULL, NULL);
+    pings(50);
+    f = ipc_figures();
+    ck_assert_uint_eq(f.budget_us, 0);
+    ck_assert_uint_eq(f.polls, 0);
+    teardown();
+
+    char conf[sizeof(broker.dir) + 16];
+    memset(&broker, 0, sizeof(broker));
+    ck_assert_int_eq(broker_init(&broker), 0);
+    snprintf(conf, sizeof(conf), "%s/ipc.conf", broker.dir);
+    write_conf(conf, "busy_poll_us", "0");
+    ck_assert_int_eq(broker_start(&broker, "--config", conf, "--ipc-engine", "direct", NULL), 0);
+    ck_sm(broker_connect(&broker, &cli), SM_OK);
+    pings(50);
+    ck_assert_uint_eq(ipc_figures().polls, 0);
+    write_conf(conf, "busy_poll_us", "200");
+    kill(broker.pid, SIGHUP);
+    broker_wait_log(&broker, "busy_poll_us now 200");
+    pings(50);
+    f = ipc_figures();
+    ck_assert_uint_eq(f.budget_us, 200);
+    ck_assert_uint_gt(f.polls, 0);
 }
 END_TEST
 
@@ -417,6 +507,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_hostile_peers);
     tcase_add_test(tc, test_allow_uids);
     tcase_add_test(tc, test_path_in_use);
+    tcase_add_test(tc, test_busy_poll);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -107,20 +107,9 @@ static void teardown(void)
 /* stats_has() - the "stats" reply holds these bytes. */
 static bool stats_has(const void *needle, size_t len)
 {
-    struct raw_conn r;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    nng_msg *m;
-    raw_admin(&broker, &r);
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 1);
-    msgpack_pack_unsigned_int(&pk, SMOP_stats);
-    ck_assert_int_eq(raw_request(&r, &sb, &m), SM_OK);
+    nng_msg *m = raw_stats(&broker);
     bool found = memmem(nng_msg_body(m), nng_msg_len(m), needle, len) != NULL;
     nng_msg_free(m);
-    msgpack_sbuffer_destroy(&sb);
-    raw_close(&r);
     return found;
 }
 

@@ -141,6 +141,8 @@ static const struct {
      "expected a whole number from 1 to 1073741824"},
     {"limits", "max_depth", "33", "expected a whole number from 2 to 32"},
     {"limits", "max_depth", "1", "expected a whole number from 2 to 32"},
+    {"ipc", "busy_poll_us", "1000001", "expected a whole number from 0 to 1000000"},
+    {"ipc", "busy_poll_us", "-5", "expected a whole number from 0 to 1000000"},
 };
 
 START_TEST(bad_value)
@@ -199,6 +201,7 @@ START_TEST(all_keys)
                "[ipc]\n"
                "socket_mode = 0640\n"
                "socket_group = 0\n"
+               "busy_poll_us = 0\n"
                "[limits]\n"
                "max_message_bytes = 64K\n"
                "max_parked = 100\n"
@@ -214,6 +217,7 @@ START_TEST(all_keys)
     ck_assert_int_eq(c.log_level, LOG_WARN);
     ck_assert_int_eq(c.socket_mode, 0640);
     ck_assert_str_eq(c.socket_group, "0");
+    ck_assert_uint_eq(c.busy_poll_us, 0);
     ck_assert_uint_eq(c.max_message_bytes, 65536);
     ck_assert_uint_eq(c.max_parked, 100);
     ck_assert_uint_eq(c.max_depth, 8);
@@ -249,7 +253,7 @@ START_TEST(flags_override_file)
                "[limits]\nmax_parked = 100\nmax_depth = 8\n");
     ck_assert_int_eq(parse(&f, "--config", conf, "-l", "ipc:///tmp/flag1.sock", "--listen",
                            "tcp://127.0.0.1:7001", "--log-level", "warn", "--max-parked", "5",
-                           "--socket-mode", "0600", NULL),
+                           "--socket-mode", "0600", "--busy-poll-us", "7", NULL),
                      CONFIG_RUN);
     ck_assert_str_eq(f.config, conf);
     ck_assert_int_eq(config_load(&c, &f, why, sizeof(why)), 0);
@@ -262,6 +266,7 @@ START_TEST(flags_override_file)
     ck_assert_uint_eq(c.max_parked, 5);
     ck_assert_uint_eq(c.max_depth, 8);
     ck_assert_int_eq(c.socket_mode, 0600);
+    ck_assert_uint_eq(c.busy_poll_us, 7);
     config_free(&c);
 }
 END_TEST
@@ -338,10 +343,13 @@ START_TEST(reload_live_values)
                "[limits]\nmax_parked = 100\n");
     ck_assert_int_eq(parse(&f, "--config", conf, NULL), CONFIG_RUN);
     ck_assert_int_eq(config_load(&c, &f, why, sizeof(why)), 0);
+    ck_assert_uint_eq(c.busy_poll_us, 50); /* the default */
     write_conf("[broker]\nlisten = ipc:///tmp/r2.sock\nauthkey_file = /k\nlog_level = debug\n"
+               "[ipc]\nbusy_poll_us = 0\n"
                "[limits]\nmax_parked = 7\nmax_depth = 4\nmax_message_bytes = 1M\n");
     ck_assert_int_eq(config_reload(&c, &f, why, sizeof(why)), 0);
     ck_assert_int_eq(c.log_level, LOG_DEBUG);
+    ck_assert_uint_eq(c.busy_poll_us, 0);
     ck_assert_uint_eq(c.max_parked, 7);
     ck_assert_uint_eq(c.max_depth, 4);
     ck_assert_str_eq(c.listen[0], "ipc:///tmp/r1.sock"); /* needs a restart */

@@ -28,6 +28,7 @@
 #define MAX_HOPS 8         /* nng's default NNG_OPT_MAXTTL */
 #define HOP_END 0x80u      /* high bit of a backtrace's last word */
 #define RBUF_SIZE 65536
+#define WRITE_BATCH 64     /* replies gathered into one sendmsg() */
 #define FLUSH_MS 1000      /* ipcsrv_stop(): for queued replies */
 #define ACCEPT_PAUSE_US 10000 /* after accept() failed: out of descriptors */
 #define DIRECT_ID 0x80000000u /* our connection ids; nng's pipe ids stay below */
@@ -66,6 +67,7 @@ struct conn {
     pthread_mutex_t mu;
     bool dead;             /* no more writes: replies are dropped */
     bool want_out;         /* EPOLLOUT armed */
+    bool corked;           /* replies wait for cork(c, false): one write a read */
     struct ipcreq *wq, **wq_tail;
 };
 
@@ -132,48 +134,71 @@ static void set_out(struct conn *c, bool on)
     c->want_out = on;
 }
 
-/* write_one() - write what remains of @q: 1 when done, 0 when the socket is
- * full, -1 on an error.  Caller holds c->mu. */
-static int write_one(struct conn *c, struct ipcreq *q)
+/* remaining() - the bytes of @q (frame header, backtrace, body) not yet
+ * written: up to two pieces at @iov; returns how many. */
+static int remaining(struct ipcreq *q, struct iovec *iov)
 {
-    size_t blen = nng_msg_len(q->msg);
-    while (q->off < q->hlen + blen) {
-        struct iovec iov[2];
-        int n = 0;
-        if (q->off < q->hlen)
-            iov[n++] = (struct iovec){q->hdr + q->off, q->hlen - q->off};
-        size_t boff = q->off > q->hlen ? q->off - q->hlen : 0;
-        if (blen > boff)
-            iov[n++] = (struct iovec){(uint8_t *)nng_msg_body(q->msg) + boff, blen - boff};
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-        ssize_t k = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-        q->off += (size_t)k;
+    size_t blen = nng_msg_len(q->msg), boff = q->off > q->hlen ? q->off - q->hlen : 0;
+    int n = 0;
+    if (q->off < q->hlen)
+        iov[n++] = (struct iovec){q->hdr + q->off, q->hlen - q->off};
+    if (blen > boff)
+        iov[n++] = (struct iovec){(uint8_t *)nng_msg_body(q->msg) + boff, blen - boff};
+    return n;
+}
+
+/* write_queue() - one sendmsg() of up to WRITE_BATCH queued replies, then
+ * their offsets advanced: 1 when it wrote something, 0 when the socket is
+ * full, -1 on an error.  Caller holds c->mu. */
+static int write_queue(struct conn *c)
+{
+    struct iovec iov[2 * WRITE_BATCH];
+    int n = 0, k = 0;
+    for (struct ipcreq *q = c->wq; q && k < WRITE_BATCH; q = q->next, k++)
+        n += remaining(q, iov + n);
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+    ssize_t sent;
+    while ((sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    if (sent < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    for (struct ipcreq *q = c->wq; q && sent > 0; q = q->next) {
+        size_t left = q->hlen + nng_msg_len(q->msg) - q->off;
+        size_t took = (size_t)sent < left ? (size_t)sent : left;
+        q->off += took;
+        sent -= (ssize_t)took;
     }
     return 1;
 }
 
-/* flush() - write the queue head first; returns the finished requests (to
- * free once c->mu is released).  On an error the connection is shut down:
- * the I/O thread sees it and closes it.  Caller holds c->mu. */
+/* finished() - @q's reply is all written. */
+static bool finished(const struct ipcreq *q)
+{
+    return q->off == q->hlen + nng_msg_len(q->msg);
+}
+
+/* flush() - write the queue, oldest first, as far as the socket takes it;
+ * returns the finished requests (to free once c->mu is released).  On an
+ * error the connection is shut down: the I/O thread sees it and closes it.
+ * Caller holds c->mu. */
 static struct ipcreq *flush(struct conn *c)
 {
     struct ipcreq *done = NULL;
     while (c->wq && !c->dead) {
-        struct ipcreq *q = c->wq;
-        int r = write_one(c, q);
+        int r = write_queue(c);
         if (r == 0)
             break;
         if (r < 0) {
             shutdown(c->fd, SHUT_RDWR);
             c->dead = true;
+            break;
         }
-        c->wq = q->next;
-        q->next = done;
-        done = q;
+        while (c->wq && finished(c->wq)) {
+            struct ipcreq *q = c->wq;
+            c->wq = q->next;
+            q->next = done;
+            done = q;
+        }
     }
     if (c->dead && c->wq) { /* drop the rest */
         *c->wq_tail = done;
@@ -187,9 +212,10 @@ static struct ipcreq *flush(struct conn *c)
     return done;
 }
 
-/* req_send() - the reply to @r (NULL: none): framed with its backtrace and
- * written at once when nothing is queued before it, else queued for
- * EPOLLOUT.  Any thread. */
+/* req_send() - the reply to @r (NULL: none): framed with its backtrace,
+ * queued, and written at once unless the I/O thread is still serving what
+ * it read from @c (then all its replies go out together, in one write) or
+ * the socket is full (then on EPOLLOUT).  Any thread. */
 static void req_send(struct serve_req *r, nng_msg *msg)
 {
     struct ipcreq *q = (struct ipcreq *)r;
@@ -210,7 +236,7 @@ static void req_send(struct serve_req *r, nng_msg *msg)
     }
     *c->wq_tail = q;
     c->wq_tail = &q->next;
-    struct ipcreq *done = flush(c);
+    struct ipcreq *done = c->corked ? NULL : flush(c);
     pthread_mutex_unlock(&c->mu);
     free_list(done);
 }
@@ -435,6 +461,17 @@ static bool feed(struct conn *c, const uint8_t *p, size_t n)
     return true;
 }
 
+/* cork() - hold @c's replies back (@on) while the requests of one read are
+ * served, then write them all (!@on). */
+static void cork(struct conn *c, bool on)
+{
+    pthread_mutex_lock(&c->mu);
+    c->corked = on;
+    struct ipcreq *done = on ? NULL : flush(c);
+    pthread_mutex_unlock(&c->mu);
+    free_list(done);
+}
+
 /* conn_read() - @c is readable: one read, large bodies straight into their
  * message. */
 static void conn_read(struct conn *c)
@@ -455,7 +492,10 @@ static void conn_read(struct conn *c)
             conn_close(c);
         return;
     }
-    if (!feed(c, is->rbuf, (size_t)k))
+    cork(c, true);
+    bool ok = feed(c, is->rbuf, (size_t)k);
+    cork(c, false);
+    if (!ok)
         conn_close(c);
 }
 

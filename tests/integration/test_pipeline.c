@@ -1,7 +1,8 @@
 /*
  * test_pipeline.c - sm_pipeline on the real broker: results by call order,
  * at most `depth` calls in flight (seen as parked requests on the broker),
- * a lost broker ending every call in flight with SM_ECONN, and a pipeline
+ * a lost broker ending every call in flight with SM_ECONN, replies larger
+ * than a socket buffer, and a pipeline
  * next to ordinary calls of other threads.
  */
 #include <check.h>
@@ -69,6 +70,45 @@ START_TEST(test_order)
     ck_sm(sm_dict_get(d, sm_str("k7"), &v), SM_OK);
     ck_repr(v, "21");
     ck_sm(sm_pipeline_status(p, 0), SM_OK);
+    sm_pipeline_free(p);
+    sm_dict_close(d);
+}
+END_TEST
+
+/* ---- replies larger than the socket takes ---------------------------------- */
+
+/* Replies to 64 pipelined gets of 200 KB values (13 MB) fill the broker's
+ * socket: they leave gathered several to a write, in pieces, and each
+ * arrives whole and in its place. */
+START_TEST(test_large_replies)
+{
+    enum { N = 64, LEN = 200 * 1024 };
+    static uint8_t buf[LEN];
+    sm_dict *d;
+    sm_pipeline *p;
+    sm_val v;
+    ck_sm(sm_dict_open(cli, "big", SM_CREATE, NULL, &d), SM_OK);
+    for (int i = 0; i < N; i++) {
+        memset(buf, 'a' + i % 26, LEN);
+        buf[0] = (uint8_t)i;
+        ck_sm(sm_dict_set(d, sm_int(i), sm_bin(buf, LEN - i)), SM_OK);
+    }
+    ck_sm(sm_pipeline_begin(cli, N, &p), SM_OK);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i++)
+            ck_sm(sm_dict_get(d, sm_int(i), &v), SM_EQUEUED);
+    ck_sm(sm_pipeline_end(p), SM_OK);
+    for (int k = 0; k < 2 * N; k++) {
+        int i = k % N;
+        ck_sm(sm_pipeline_value(p, k, &v), SM_OK);
+        ck_assert_uint_eq(v.v.buf.len, LEN - i);
+        const uint8_t *b = v.v.buf.ptr;
+        ck_assert_uint_eq(b[0], i);
+        for (size_t j = 1; j < v.v.buf.len; j++)
+            if (b[j] != 'a' + i % 26)
+                ck_abort_msg("reply %d: byte %zu is %u", k, j, b[j]);
+        sm_val_free(&v);
+    }
     sm_pipeline_free(p);
     sm_dict_close(d);
 }
@@ -187,6 +227,7 @@ int main(int argc, char **argv)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_order);
     tcase_add_test(tc, test_depth);
+    tcase_add_test(tc, test_large_replies);
     suite_add_tcase(s, tc);
     TCase *lost = tcase_create("lost");
     tcase_set_timeout(lost, 200);

@@ -30,6 +30,8 @@
 #define RBUF_SIZE 65536
 #define WRITE_BATCH 64     /* replies gathered into one sendmsg() */
 #define FLUSH_MS 1000      /* ipcsrv_stop(): for queued replies */
+#define NEGO_MS 10000      /* for the peer's SP header, as nng allows */
+#define SWEEP_MS 1000      /* how often late SP headers are looked for */
 #define ACCEPT_PAUSE_US 10000 /* after accept() failed: out of descriptors */
 #define DIRECT_ID 0x80000000u /* our connection ids; nng's pipe ids stay below */
 
@@ -57,6 +59,7 @@ struct conn {
     struct conn *prev, *next; /* open connections (I/O thread) */
     bool closed;           /* I/O thread: conn_close() done */
     bool admitted;         /* has a session */
+    int64_t nego_until;    /* hung up on if its SP header is not in by then */
     /* read side: the I/O thread only */
     enum rstate rs;
     uint8_t hbuf[FRAME_HDR];
@@ -84,6 +87,8 @@ struct ipcsrv {
     int64_t accept_warned_ms;
     struct conn *conns;
     struct conn *zombies;  /* closed during this epoll batch, unref'd after */
+    size_t nnego;          /* connections still without their SP header */
+    int64_t sweep_at;      /* next look for late ones (while nnego > 0) */
     struct spin spin;      /* busy-polling before epoll_wait() blocks */
     struct ipcsrv *gnext;  /* g_engines */
     uint8_t rbuf[RBUF_SIZE];
@@ -250,6 +255,8 @@ static void conn_close(struct conn *c)
     if (c->closed)
         return;
     c->closed = true;
+    if (c->rs == RD_SP)
+        is->nnego--;
     epoll_ctl(is->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     pthread_mutex_lock(&c->mu);
     c->dead = true;
@@ -309,6 +316,27 @@ static void conn_new(struct ipcsrv *is, int fd)
     if (c->next)
         c->next->prev = c;
     is->conns = c;
+    c->nego_until = now_ms() + NEGO_MS;
+    if (is->nnego++ == 0)
+        is->sweep_at = now_ms() + SWEEP_MS;
+}
+
+/* sweep_nego() - hang up on connections whose SP header is late (a peer
+ * that connects and says nothing holds a descriptor, not a session). */
+static void sweep_nego(struct ipcsrv *is)
+{
+    int64_t now = now_ms();
+    if (!is->nnego || now < is->sweep_at)
+        return;
+    is->sweep_at = now + SWEEP_MS;
+    for (struct conn *c = is->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->rs == RD_SP && now >= c->nego_until) {
+            log_info("SM-PEER-TIMEOUT", "pipe %u: no SP header within %d s; closed", c->id,
+                     NEGO_MS / 1000);
+            conn_close(c);
+        }
+    }
 }
 
 static void accept_all(struct ipcsrv *is)
@@ -443,8 +471,10 @@ static bool feed(struct conn *c, const uint8_t *p, size_t n)
         if (c->rs == RD_SP) {
             if (take_header(c, SP_HDR_LEN, &p, &n) && !sp_header(c))
                 return false;
-            if (c->hgot == 0 && c->admitted)
+            if (c->hgot == 0 && c->admitted) {
                 c->rs = RD_HDR;
+                c->is->nnego--;
+            }
         } else if (c->rs == RD_HDR) {
             if (take_header(c, FRAME_HDR, &p, &n) && !frame_header(c))
                 return false;
@@ -548,7 +578,7 @@ static int wait_events(struct ipcsrv *is, struct epoll_event *evs, bool stopping
     struct try_wait t = {is->epfd, evs, 0};
     if (!stopping && spin_run(&is->spin, try_wait, &t))
         return t.n;
-    return epoll_wait(is->epfd, evs, 64, stopping ? 20 : -1);
+    return epoll_wait(is->epfd, evs, 64, stopping ? 20 : is->nnego ? SWEEP_MS : -1);
 }
 
 static void *io_thread(void *arg)
@@ -572,6 +602,7 @@ static void *io_thread(void *arg)
             else if (p) /* the event fd (NULL) only wakes us */
                 conn_event(p, evs[i].events);
         }
+        sweep_nego(is);
         reap_zombies(is);
     }
     while (is->conns)

@@ -20,8 +20,9 @@
  *
  * Like nng: a peer whose header is not REQ0's, whose frame type is not 1,
  * whose message is shorter than one backtrace word, or whose frame is
- * longer than @max_frame is disconnected; a message with more than 8 hops is
- * dropped.  No bug-1518 guard is needed here.
+ * longer than @max_frame is disconnected, and so is one whose SP header is
+ * not whole 10 s after it connected (SM-PEER-TIMEOUT); a message with more
+ * than 8 hops is dropped.  No bug-1518 guard is needed here.
  */
 #ifndef SM_BROKER_IPC_SERVER_H
 #define SM_BROKER_IPC_SERVER_H

@@ -4,8 +4,8 @@
  * and its nng path ($SYNCMGR_IPC_NNG), raw nng REQ sockets, many threads
  * and 200+ connections; parked requests answered by another client and by
  * their deadline; a client killed while parked; oversized messages; peers
- * that send garbage or hang up mid-header or mid-frame; allow_uids; busy
- * polling.
+ * that send garbage or hang up mid-header or mid-frame, or say nothing;
+ * allow_uids; busy polling.
  */
 #include <check.h>
 #include <pthread.h>
@@ -298,25 +298,31 @@ static int raw_unix(void)
     return fd;
 }
 
-/* closed_by_broker() - send @len bytes of @buf on a new connection; with
- * @want_close the broker must hang up (read() sees EOF after its own SP
- * header) within 10 s; else just close it ourselves. */
+/* hung_up() - within @secs the broker hangs up on @fd (read() sees EOF)
+ * after sending just its SP header. */
+static void hung_up(int fd, int secs, const char *what)
+{
+    uint8_t in[64];
+    size_t got = 0;
+    struct timeval tv = {.tv_sec = secs};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t k;
+    while ((k = read(fd, in, sizeof(in))) > 0)
+        got += (size_t)k;
+    ck_assert_msg(k == 0, "%s: the broker did not hang up", what);
+    ck_assert_msg(got == 8, "%s: %zu bytes before the hang-up, expected its SP header", what,
+                  got);
+}
+
+/* send_and_close() - send @len bytes of @buf on a new connection; with
+ * @want_close the broker must hang up within 10 s; else just close it
+ * ourselves. */
 static void send_and_close(const void *buf, size_t len, bool want_close, const char *what)
 {
     int fd = raw_unix();
-    uint8_t in[64];
-    size_t got = 0;
     ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
-    if (want_close) {
-        struct timeval tv = {.tv_sec = 10};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        ssize_t k;
-        while ((k = read(fd, in, sizeof(in))) > 0)
-            got += (size_t)k;
-        ck_assert_msg(k == 0, "%s: the broker did not hang up", what);
-        ck_assert_msg(got == 8, "%s: %zu bytes before the hang-up, expected its SP header",
-                      what, got);
-    }
+    if (want_close)
+        hung_up(fd, 10, what);
     close(fd);
 }
 
@@ -339,6 +345,24 @@ START_TEST(test_hostile_peers)
     memcpy(buf + 8, (const uint8_t[]){1, 0xff, 0, 0, 0, 0, 0, 0, 0}, 9);
     send_and_close(buf, 17, true, "a frame longer than the limit");
     still_serving("hostile peers");
+}
+END_TEST
+
+/* Peers that connect and never finish their SP header are hung up on after
+ * nng's 10 s (not before 9 s); others are served meanwhile. */
+START_TEST(test_silent_peers)
+{
+    int silent = raw_unix(), half = raw_unix();
+    int64_t t0 = mono_ms();
+    ck_assert_int_eq(write(half, "\0SP", 3), 3);
+    still_serving("silent peers");
+    hung_up(silent, 30, "a peer that says nothing");
+    hung_up(half, 30, "half an SP header");
+    ck_assert_int_ge(mono_ms() - t0, 9000);
+    ck_assert(broker_log_contains(&broker, "SM-PEER-TIMEOUT"));
+    still_serving("silent peers");
+    close(silent);
+    close(half);
 }
 END_TEST
 
@@ -505,6 +529,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_killed_while_parked);
     tcase_add_test(tc, test_oversized);
     tcase_add_test(tc, test_hostile_peers);
+    tcase_add_test(tc, test_silent_peers);
     tcase_add_test(tc, test_allow_uids);
     tcase_add_test(tc, test_path_in_use);
     tcase_add_test(tc, test_busy_poll);

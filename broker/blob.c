@@ -80,3 +80,13 @@ void blob_unaccount(size_t len)
     bytes_stored -= len;
     blob_release(len + BLOB_OVERHEAD);
 }
+
+bool blob_reaccount(size_t old_len, size_t len)
+{
+    if (len > old_len && !blob_reserve(len - old_len))
+        return false;
+    if (len < old_len)
+        blob_release(old_len - len);
+    bytes_stored = bytes_stored - old_len + len;
+    return true;
+}

@@ -72,6 +72,11 @@ size_t blob_bytes_stored(void);
 bool blob_account(size_t len);
 void blob_unaccount(size_t len);
 
+/* blob_reaccount() - @old_len accounted bytes become @len (a value replaced
+ * in place): checked against the limit only for what it adds, so a
+ * replacement no larger than what it replaces always fits. */
+bool blob_reaccount(size_t old_len, size_t len);
+
 /* blob_pack() - append the stored bytes to @pk as one msgpack object.
  * Returns SM_OK or SM_ENOMEM. */
 static inline int blob_pack(msgpack_packer *pk, const struct blob *b)

@@ -103,6 +103,22 @@ static void pair_free(struct dkv *e)
     free(e);
 }
 
+/* pair_replace() - the pair at @k->pos with value @v instead; the memory
+ * limit is checked on the growth only (blob_reaccount()). */
+static int pair_replace(struct dict *d, const struct key *k, const void *v, size_t vlen)
+{
+    struct dkv *old = d->t.ent[k->pos];
+    struct dkv *e = dkv_new(k->hash, dkv_key(old), old->klen, v, vlen);
+    if (!e)
+        return SM_ENOMEM;
+    if (!blob_reaccount((size_t)old->klen + old->vlen, (size_t)e->klen + e->vlen)) {
+        free(e);
+        return SM_ENOMEM;
+    }
+    free(dt_replace(&d->t, k->pos, e));
+    return SM_OK;
+}
+
 /* canon_key() - canonical encoding of the key @raw into the scratch buffer. */
 static int canon_key(const void *raw, size_t len)
 {
@@ -141,13 +157,11 @@ static int dict_store(struct dict *d, const struct key *k, const void *v, size_t
             return SM_OK;
         }
     }
+    if (k->pos != ABSENT)
+        return pair_replace(d, k, v, vlen);
     struct dkv *e = pair_new(k->hash, &scratch, v, vlen);
     if (!e)
         return SM_ENOMEM;
-    if (k->pos != ABSENT) {
-        pair_free(dt_replace(&d->t, k->pos, e));
-        return SM_OK;
-    }
     if (dt_reserve(&d->t, 1)) {
         pair_free(e);
         return SM_ENOMEM;

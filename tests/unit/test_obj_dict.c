@@ -264,6 +264,26 @@ START_TEST(oom_leaves_dict)
 }
 END_TEST
 
+/* At the memory limit a value can still be replaced by a shorter or an
+ * equal one (the bytes it replaces are given back first); a longer one gets
+ * SM_ENOMEM and changes nothing. */
+START_TEST(replace_at_memory_limit)
+{
+    SET(d, "ss", "k", "0123456789");
+    size_t used = blob_bytes_used();
+    blob_set_limit(used);
+    SET(d, "ss", "k", "abcdefghij"); /* the same length: in place */
+    SET(d, "ss", "k", "01234");      /* shorter: a new pair */
+    ck_assert_uint_lt(blob_bytes_used(), used);
+    SET(d, "ss", "k", "0123456789"); /* back to the limit exactly */
+    ck_assert_uint_eq(blob_bytes_used(), used);
+    UC_CALL_EXPECT(d, dict_set, ("ss", "k", "0123456789a"), SM_ENOMEM, "");
+    ck_assert_uint_eq(blob_bytes_used(), used);
+    UC_CALL_EXPECT(d, dict_get, ("s", "k"), SM_OK, "s", "0123456789");
+    blob_set_limit(0);
+}
+END_TEST
+
 /* An update big enough that the table grows while it is applied. */
 START_TEST(oom_big_update)
 {
@@ -317,6 +337,7 @@ static Suite *dict_suite(void)
     tcase_add_test(tc, many_keys);
     tcase_add_test(tc, oom_leaves_dict);
     tcase_add_test(tc, oom_big_update);
+    tcase_add_test(tc, replace_at_memory_limit);
     tcase_add_test(tc, type_api);
     suite_add_tcase(s, tc);
     return s;

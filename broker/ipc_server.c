@@ -70,7 +70,8 @@ struct conn {
     pthread_mutex_t mu;
     bool dead;             /* no more writes: replies are dropped */
     bool want_out;         /* EPOLLOUT armed */
-    bool corked;           /* replies wait for cork(c, false): one write a read */
+    bool corked;           /* replies wait for cork(c, false) or a full batch */
+    size_t nq;             /* replies in wq */
     struct ipcreq *wq, **wq_tail;
 };
 
@@ -200,6 +201,7 @@ static struct ipcreq *flush(struct conn *c)
         }
         while (c->wq && finished(c->wq)) {
             struct ipcreq *q = c->wq;
+            c->nq--;
             c->wq = q->next;
             q->next = done;
             done = q;
@@ -209,6 +211,7 @@ static struct ipcreq *flush(struct conn *c)
         *c->wq_tail = done;
         done = c->wq;
         c->wq = NULL;
+        c->nq = 0;
     }
     if (!c->wq)
         c->wq_tail = &c->wq;
@@ -218,9 +221,10 @@ static struct ipcreq *flush(struct conn *c)
 }
 
 /* req_send() - the reply to @r (NULL: none): framed with its backtrace,
- * queued, and written at once unless the I/O thread is still serving what
- * it read from @c (then all its replies go out together, in one write) or
- * the socket is full (then on EPOLLOUT).  Any thread. */
+ * queued, and written at once, unless the I/O thread is still serving what
+ * it read from @c (then a read's replies go out together, up to
+ * WRITE_BATCH a sendmsg()) or the socket is full (then on EPOLLOUT).  Any
+ * thread. */
 static void req_send(struct serve_req *r, nng_msg *msg)
 {
     struct ipcreq *q = (struct ipcreq *)r;
@@ -241,7 +245,9 @@ static void req_send(struct serve_req *r, nng_msg *msg)
     }
     *c->wq_tail = q;
     c->wq_tail = &q->next;
-    struct ipcreq *done = c->corked ? NULL : flush(c);
+    c->nq++;
+    /* corked, a read's replies leave together, or once a batch is waiting */
+    struct ipcreq *done = c->corked && c->nq < WRITE_BATCH ? NULL : flush(c);
     pthread_mutex_unlock(&c->mu);
     free_list(done);
 }
@@ -262,6 +268,7 @@ static void conn_close(struct conn *c)
     c->dead = true;
     struct ipcreq *drop = c->wq;
     c->wq = NULL;
+    c->nq = 0;
     c->wq_tail = &c->wq;
     close(c->fd);
     c->fd = -1;
@@ -568,7 +575,7 @@ static int try_wait(void *arg)
 {
     struct try_wait *t = arg;
     t->n = epoll_wait(t->epfd, t->evs, 64, 0);
-    return t->n != 0;
+    return t->n > 0 ? 1 : t->n == 0 || errno == EINTR ? 0 : -1;
 }
 
 /* wait_events() - the next events into @evs: busy-polled for a while first
@@ -590,6 +597,8 @@ static void *io_thread(void *arg)
         bool stopping = atomic_load(&is->stopping);
         if (stopping && flush_until < 0) {
             epoll_ctl(is->epfd, EPOLL_CTL_DEL, is->lfd, NULL);
+            /* it woke us and stays readable: 20 ms waits would not wait */
+            epoll_ctl(is->epfd, EPOLL_CTL_DEL, is->evfd, NULL);
             flush_until = now_ms() + FLUSH_MS;
         }
         if (stopping && (!pending_writes(is) || now_ms() >= flush_until))

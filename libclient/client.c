@@ -92,6 +92,7 @@ int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t narg
     const struct op_desc *op = op_lookup((uint64_t)opcode);
     bool has_handle = op && op->type;
     memset(rq, 0, sizeof(*rq));
+    rq->may_block = op && (op->flags & OPF_BLOCKING);
     if (nng_msg_alloc(&rq->msg, 0) || nng_msg_reserve(rq->msg, 128)) {
         smc_req_abort(rq);
         return SM_ENOMEM;

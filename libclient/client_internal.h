@@ -61,6 +61,7 @@ struct smc_req {
     uint64_t gen;        /* non-zero: send on this connection generation only */
     bool handshake;      /* part of the handshake: sent before authentication */
     bool direct;         /* never handed to a batch or pipeline (open) */
+    bool may_block;      /* its op may park on the broker (OPF_BLOCKING) */
     uint64_t sent_gen;   /* after smc_call(): the generation it was sent on */
 };
 

@@ -281,7 +281,7 @@ static int direct_call(sm_client *c, struct smc_req *rq, nng_msg **reply)
     int rc = ipcd_send(d, rq->msg, &call);
     if (rc == SM_OK) {
         rq->msg = NULL;
-        rc = ipcd_wait(d, &call, reply);
+        rc = ipcd_wait(d, &call, rq->may_block, reply);
     } else {
         rc = NOTSENT;
     }
@@ -504,7 +504,7 @@ bool smc_ctx_direct(const struct smc_thread *t)
 
 int smc_ctx_wait(struct smc_thread *t, nng_msg **reply)
 {
-    int rc = ipcd_wait(t->direct, &t->call, reply);
+    int rc = ipcd_wait(t->direct, &t->call, false, reply);
     if (rc)
         conn_lost(t->c, t->gen);
     return rc;

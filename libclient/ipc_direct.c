@@ -34,7 +34,8 @@ struct ipcd {
     bool dead;
     struct ipcd_call *waiters;
     /* read side: touched only by the thread that is reading */
-    struct spin spin;       /* busy-polling for a reply before blocking */
+    struct spin spin[2];    /* busy-polling for a reply before blocking: [may_block] */
+    bool spin_blocking;     /* the reading thread's call may park (its policy) */
     size_t rpos, rlen;
     uint8_t rbuf[RBUF_SIZE];
 };
@@ -83,12 +84,14 @@ struct try_read {
     ssize_t k;
 };
 
-/* try_read() - 0 while nothing has arrived; else data, end or an error. */
+/* try_read() - 1: data came; 0: nothing yet; -1: end or an error. */
 static int try_read(void *arg)
 {
     struct try_read *t = arg;
     t->k = recv(t->fd, t->dst, t->len, MSG_DONTWAIT);
-    return !(t->k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+    if (t->k > 0)
+        return 1;
+    return t->k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
 }
 
 /* read_some() - read at most @len bytes into @dst once they arrive: busy-
@@ -96,7 +99,7 @@ static int try_read(void *arg)
 static int read_some(struct ipcd *d, void *dst, size_t len, size_t *got)
 {
     struct try_read t = {d->fd, dst, len, 0};
-    if (spin_run(&d->spin, try_read, &t)) {
+    if (spin_run(&d->spin[d->spin_blocking], try_read, &t)) {
         if (t.k <= 0)
             return SM_ECONN;
         *got = (size_t)t.k;
@@ -271,13 +274,14 @@ int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call)
     return SM_OK;
 }
 
-int ipcd_wait(struct ipcd *d, struct ipcd_call *call, nng_msg **reply)
+int ipcd_wait(struct ipcd *d, struct ipcd_call *call, bool may_block, nng_msg **reply)
 {
     pthread_mutex_lock(&d->mu);
     while (!call->done) {
-        if (!d->reading)
+        if (!d->reading) {
+            d->spin_blocking = may_block;
             read_one(d);
-        else
+        } else
             pthread_cond_wait(&d->cv, &d->mu);
     }
     unlink_call(d, call);
@@ -293,7 +297,7 @@ int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply)
     int rc = ipcd_send(d, req, &me);
     if (rc)
         nng_msg_free(req);
-    return rc ? rc : ipcd_wait(d, &me, reply);
+    return rc ? rc : ipcd_wait(d, &me, false, reply);
 }
 
 /* ---- connection -------------------------------------------------------- */
@@ -353,7 +357,8 @@ void ipcd_set_timeout(struct ipcd *d, int timeout_ms)
 
 void ipcd_set_busy_poll(struct ipcd *d, unsigned budget_us)
 {
-    spin_set_budget(&d->spin, budget_us);
+    spin_set_budget(&d->spin[0], budget_us);
+    spin_set_budget(&d->spin[1], budget_us);
 }
 
 bool ipcd_alive(struct ipcd *d)

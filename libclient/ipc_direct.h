@@ -50,7 +50,8 @@ int ipcd_dial(const char *path, int timeout_ms, struct ipcd **out);
 void ipcd_set_timeout(struct ipcd *d, int timeout_ms);
 
 /* ipcd_set_busy_poll() - how long a thread waiting for a reply polls for it
- * before it blocks (adaptive: proto/spin.h); 0: it blocks at once. */
+ * before it blocks (adaptive: proto/spin.h, one policy for calls that may
+ * park and one for the others); 0: it blocks at once. */
 void ipcd_set_busy_poll(struct ipcd *d, unsigned budget_us);
 
 /**
@@ -72,8 +73,11 @@ int ipcd_exchange(struct ipcd *d, nng_msg *req, nng_msg **reply);
  */
 int ipcd_send(struct ipcd *d, nng_msg *req, struct ipcd_call *call);
 
-/* ipcd_wait() - wait for the reply to @call, as ipcd_exchange() does. */
-int ipcd_wait(struct ipcd *d, struct ipcd_call *call, nng_msg **reply);
+/* ipcd_wait() - wait for the reply to @call, as ipcd_exchange() does.
+ * @may_block: its request may park on the broker (OPF_BLOCKING).  Such
+ * calls keep a busy-poll policy of their own, so that waits that last do
+ * not stop the quick calls from polling. */
+int ipcd_wait(struct ipcd *d, struct ipcd_call *call, bool may_block, nng_msg **reply);
 
 /* ipcd_alive() - false when the connection is lost, also when the broker
  * has closed its end and no call has noticed yet (then it is dropped);

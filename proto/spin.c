@@ -53,6 +53,7 @@ int spin_run(struct spin *s, int (*poll_once)(void *arg), void *arg)
      * (the one that will answer, often): a spinner never starves it */
     while ((r = poll_once(arg)) == 0 && mono_ns() < end)
         sched_yield();
-    learn(s, r != 0);
+    if (r >= 0) /* an error ends the spin but teaches nothing */
+        learn(s, r > 0);
     return r;
 }

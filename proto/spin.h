@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SPIN_MAX_SKIP 64u      /* most waits in a row that block at once */
-#define SPIN_MAX_US 1000000u   /* the largest budget accepted */
+#define SPIN_MAX_US 1000u      /* the largest budget accepted (1 ms) */
 
 struct spin {
     _Atomic unsigned budget_us; /* one spin's length; 0: never spin */
@@ -41,8 +41,9 @@ void spin_set_budget(struct spin *s, unsigned budget_us);
 /**
  * spin_run() - when the policy says so, call @poll_once(@arg) until it
  * returns non-zero or the budget has passed, and learn from the outcome.
- * Returns @poll_once's last result: 0 means nothing came (or no spin was
- * due) and the caller should block.
+ * @poll_once returns > 0 when what it waits for came, < 0 on an error (not
+ * learnt from), 0 for nothing yet.  Returns its last result: 0 means
+ * nothing came (or no spin was due) and the caller should block.
  */
 int spin_run(struct spin *s, int (*poll_once)(void *arg), void *arg);
 

@@ -417,17 +417,22 @@ void broker_dump_log(struct sm_broker *b)
     fprintf(stderr, "---- end of broker log ----\n");
 }
 
-bool broker_log_contains(struct sm_broker *b, const char *needle)
+int broker_log_count(struct sm_broker *b, const char *needle)
 {
     char line[4096];
-    bool found = false;
+    int n = 0;
     FILE *f = fopen(b->logfile, "r");
     if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f))
-        found = strstr(line, needle) != NULL;
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
     fclose(f);
-    return found;
+    return n;
+}
+
+bool broker_log_contains(struct sm_broker *b, const char *needle)
+{
+    return broker_log_count(b, needle) > 0;
 }
 
 /* ---- child processes ------------------------------------------------------ */

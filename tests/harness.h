@@ -102,6 +102,9 @@ void broker_dump_log(struct sm_broker *b);
 /* broker_log_contains() - whether the log holds @needle. */
 bool broker_log_contains(struct sm_broker *b, const char *needle);
 
+/* broker_log_count() - how many lines of the broker's log hold @needle. */
+int broker_log_count(struct sm_broker *b, const char *needle);
+
 /* broker_wait_log() - poll the log for @needle, 10 s at most; fails the
  * test when it never comes. */
 void broker_wait_log(struct sm_broker *b, const char *needle);
@@ -224,6 +227,10 @@ long raw_ls_waiters(struct raw_conn *r, const char *name);
 
 /* raw_admin() - raw_open() + raw_handshake() on @b; fails the test if either fails. */
 void raw_admin(struct sm_broker *b, struct raw_conn *r);
+
+/* raw_simple() - over an authenticated @r, the request [@opcode] (no
+ * arguments); returns raw_request()'s result. */
+int raw_simple(struct raw_conn *r, int opcode, nng_msg **reply);
 
 /* raw_stats() - the whole "stats" reply of @b, over a new admin connection
  * (fails the test on error); free it with nng_msg_free(). */

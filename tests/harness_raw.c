@@ -329,19 +329,25 @@ void raw_admin(struct sm_broker *b, struct raw_conn *r)
     ck_assert_int_eq(raw_handshake(r, b->keyfile), SM_OK);
 }
 
-nng_msg *raw_stats(struct sm_broker *b)
+int raw_simple(struct raw_conn *r, int opcode, nng_msg **reply)
 {
-    struct raw_conn r;
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    nng_msg *m;
-    raw_admin(b, &r);
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, 1);
-    msgpack_pack_uint64(&pk, SMOP_stats);
-    ck_assert_int_eq(raw_request(&r, &sb, &m), SM_OK);
+    msgpack_pack_uint64(&pk, (uint64_t)opcode);
+    int rc = raw_request(r, &sb, reply);
     msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+nng_msg *raw_stats(struct sm_broker *b)
+{
+    struct raw_conn r;
+    nng_msg *m;
+    raw_admin(b, &r);
+    ck_assert_int_eq(raw_simple(&r, SMOP_stats, &m), SM_OK);
     raw_close(&r);
     return m;
 }

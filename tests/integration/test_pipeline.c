@@ -77,7 +77,7 @@ END_TEST
 
 /* ---- replies larger than the socket takes ---------------------------------- */
 
-/* Replies to 64 pipelined gets of 200 KB values (13 MB) fill the broker's
+/* Replies to 128 pipelined gets of 200 KB values (26 MB) fill the broker's
  * socket: they leave gathered several to a write, in pieces, and each
  * arrives whole and in its place. */
 START_TEST(test_large_replies)

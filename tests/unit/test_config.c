@@ -141,8 +141,8 @@ static const struct {
      "expected a whole number from 1 to 1073741824"},
     {"limits", "max_depth", "33", "expected a whole number from 2 to 32"},
     {"limits", "max_depth", "1", "expected a whole number from 2 to 32"},
-    {"ipc", "busy_poll_us", "1000001", "expected a whole number from 0 to 1000000"},
-    {"ipc", "busy_poll_us", "-5", "expected a whole number from 0 to 1000000"},
+    {"ipc", "busy_poll_us", "1001", "expected a whole number from 0 to 1000"},
+    {"ipc", "busy_poll_us", "-5", "expected a whole number from 0 to 1000"},
 };
 
 START_TEST(bad_value)

@@ -270,15 +270,17 @@ END_TEST
 START_TEST(replace_at_memory_limit)
 {
     SET(d, "ss", "k", "0123456789");
-    size_t used = blob_bytes_used();
+    size_t used = blob_bytes_used(), stored = blob_bytes_stored();
     blob_set_limit(used);
     SET(d, "ss", "k", "abcdefghij"); /* the same length: in place */
-    SET(d, "ss", "k", "01234");      /* shorter: a new pair */
-    ck_assert_uint_lt(blob_bytes_used(), used);
+    SET(d, "ss", "k", "01234");      /* another length: replaced */
+    ck_assert_uint_eq(blob_bytes_used(), used - 5);
+    ck_assert_uint_eq(blob_bytes_stored(), stored - 5);
     SET(d, "ss", "k", "0123456789"); /* back to the limit exactly */
     ck_assert_uint_eq(blob_bytes_used(), used);
     UC_CALL_EXPECT(d, dict_set, ("ss", "k", "0123456789a"), SM_ENOMEM, "");
     ck_assert_uint_eq(blob_bytes_used(), used);
+    ck_assert_uint_eq(blob_bytes_stored(), stored);
     UC_CALL_EXPECT(d, dict_get, ("s", "k"), SM_OK, "s", "0123456789");
     blob_set_limit(0);
 }

@@ -42,9 +42,12 @@ START_TEST(hit_returns_the_answer)
     ck_assert_uint_eq(p.calls, 1);
     ck_assert_uint_eq(s.hits, 1);
     ck_assert_uint_eq(s.misses, 0);
-    p.ready = -1; /* an error ends the spin too, and is handed back */
+    p.ready = -1; /* an error ends the spin too, is handed back, not learnt */
     ck_assert(polled(&s, &p, &r));
     ck_assert_int_eq(r, -1);
+    ck_assert_uint_eq(s.hits, 1);
+    ck_assert_uint_eq(s.misses, 0);
+    ck_assert(polled(&s, &p, &r)); /* no penalty either */
 }
 END_TEST
 

@@ -14,21 +14,20 @@ int batch_sub_check(struct frame *f)
     return SM_OK;
 }
 
-/* run_one() - dispatch one sub-request of @outer and append its whole reply
- * [status, fields...] to @pk.  SM_OK or SM_ENOMEM. */
-static int run_one(const struct call *outer, const uint8_t *p, size_t len, msgpack_packer *pk)
+/* run_one() - dispatch one sub-request of @outer; its whole reply
+ * [status, fields...] is packed in place as the next bytes of @outer's
+ * reply.  SM_OK or SM_ENOMEM. */
+static int run_one(struct call *outer, const uint8_t *p, size_t len)
 {
     struct frame f;
     struct call c = {.core = outer->core, .sess = outer->sess, .in_batch = true};
-    if (reply_begin(&c.rep))
+    if (reply_nest(&outer->rep, &c.rep))
         return SM_ENOMEM;
     int rc = dispatch_call(&c, p, len, &f);
     if (rc == SM_PARKED)
         rc = SM_EINVAL; /* cannot happen: in_batch refuses to park */
-    nng_msg *m = reply_finish(&c.rep, rc);
-    rc = mp_pack_raw(pk, nng_msg_body(m), nng_msg_len(m)) ? SM_ENOMEM : SM_OK;
-    nng_msg_free(m);
-    return rc;
+    reply_close(&c.rep, rc);
+    return SM_OK;
 }
 
 int op_batch(struct call *c)
@@ -49,7 +48,7 @@ int op_batch(struct call *c)
     for (uint32_t i = 0; i < n; i++) {
         if (mp_read_raw(&r, &p, &len))
             return SM_EPROTO;
-        int rc = run_one(c, p, len, pk);
+        int rc = run_one(c, p, len);
         if (rc)
             return rc;
     }

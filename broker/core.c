@@ -74,12 +74,14 @@ static int msg_write(void *data, const char *buf, size_t len)
     return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }
 
-/* reply_start() - the reply's header in @m (consumed). */
+/* reply_start() - the reply's header at the end of @m (consumed on
+ * failure). */
 static int reply_start(struct reply *r, nng_msg *m)
 {
     static const uint8_t hdr[2] = {0x91, 0x00};
     r->nfields = 0;
     r->msg = m;
+    r->base = m ? nng_msg_len(m) : 0;
     if (!m || nng_msg_append(m, hdr, sizeof(hdr)) != 0) {
         nng_msg_free(m);
         r->msg = NULL;
@@ -125,18 +127,42 @@ msgpack_packer *reply_field(struct reply *r)
     return &r->pk;
 }
 
+int reply_nest(struct reply *outer, struct reply *sub)
+{
+    static const uint8_t hdr[2] = {0x91, 0x00};
+    *sub = (struct reply){.msg = outer->msg, .base = nng_msg_len(outer->msg)};
+    if (msg_write(sub->msg, (const char *)hdr, sizeof(hdr))) {
+        sub->msg = NULL;
+        return SM_ENOMEM;
+    }
+    msgpack_packer_init(&sub->pk, sub->msg, msg_write);
+    return SM_OK;
+}
+
+void reply_close(struct reply *r, int status)
+{
+    nng_msg *m = r->msg;
+    if (status != SM_OK && status != SM_EOWNERDEAD) {
+        nng_msg_chop(m, nng_msg_len(m) - r->base - 2);
+        r->nfields = 0;
+    }
+    uint8_t *b = (uint8_t *)nng_msg_body(m) + r->base;
+    b[0] = (uint8_t)(0x90 | (r->nfields + 1));
+    b[1] = (uint8_t)status;
+    r->msg = NULL;
+}
+
 nng_msg *reply_finish(struct reply *r, int status)
 {
     nng_msg *m = r->msg;
-    r->msg = NULL;
-    if (!m)
-        return NULL;
-    if (status != SM_OK && status != SM_EOWNERDEAD) {
-        nng_msg_chop(m, nng_msg_len(m) - 2);
-        r->nfields = 0;
-    }
-    uint8_t *b = nng_msg_body(m);
-    b[0] = (uint8_t)(0x90 | (r->nfields + 1));
-    b[1] = (uint8_t)status;
+    if (m)
+        reply_close(r, status);
     return m;
+}
+
+void reply_fields(const struct reply *r, mp_reader *rd)
+{
+    size_t at = r->msg ? r->base + 2 : 0, len = r->msg ? nng_msg_len(r->msg) : 0;
+    mp_reader_init(rd, r->msg && len > at ? (const uint8_t *)nng_msg_body(r->msg) + at : NULL,
+                   len > at ? len - at : 0);
 }

@@ -92,11 +92,14 @@ int64_t wall_ms(void);
 /* ---- replies ------------------------------------------------------------ */
 
 /* A reply under construction: [status, fields...] packed straight into an
- * nng message.  Two header bytes are reserved and patched at the end. */
+ * nng message, at its end.  Two header bytes are reserved at @base and
+ * patched at the end: a batch's sub-replies are replies nested in the
+ * batch's own message (reply_nest()), one after another. */
 struct reply {
     nng_msg *msg;
     msgpack_packer pk;
     unsigned nfields;
+    size_t base;               /* where its header is in msg */
 };
 
 /* reply_begin() - start a reply; SM_ENOMEM if no message could be had. */
@@ -118,6 +121,22 @@ msgpack_packer *reply_field(struct reply *r);
 /* reply_finish() - patch the header with @status; on an error status the
  * fields are dropped.  Returns the message (caller owns it). */
 nng_msg *reply_finish(struct reply *r, int status);
+
+/**
+ * reply_nest() - start @sub, a whole reply [status, fields...] packed as the
+ * next bytes of @outer (a field of a batch's reply): no message of its own,
+ * no copy.  Nothing may be packed into @outer until reply_close(@sub).
+ * Returns SM_OK or SM_ENOMEM.
+ */
+int reply_nest(struct reply *outer, struct reply *sub);
+
+/* reply_close() - reply_finish() for a nested reply: patch its header with
+ * @status (dropping its fields on an error); the message stays @outer's. */
+void reply_close(struct reply *r, int status);
+
+/* reply_fields() - a reader over the fields packed so far into @r (empty
+ * when it has no message). */
+void reply_fields(const struct reply *r, mp_reader *rd);
 
 /* ---- requests ----------------------------------------------------------- */
 

@@ -156,9 +156,7 @@ static bool created(const struct call *c)
     mp_reader rd;
     uint64_t h;
     bool b = false;
-    if (!c->rep.msg || nng_msg_len(c->rep.msg) < 2)
-        return false;
-    mp_reader_init(&rd, (const uint8_t *)nng_msg_body(c->rep.msg) + 2, nng_msg_len(c->rep.msg) - 2);
+    reply_fields(&c->rep, &rd);
     return mp_read_uint(&rd, &h) == SM_OK && mp_read_bool(&rd, &b) == SM_OK && b;
 }
 

@@ -319,6 +319,29 @@ START_TEST(reply_holds_at_most_a_bounded_number)
 }
 END_TEST
 
+/* A batch's sub-requests are events one by one, and a creating open inside
+ * one is a change as it is alone (its reply is read inside the batch's). */
+START_TEST(batch_sub_requests_are_events)
+{
+    struct session *a = pc_session(1), *w = pc_session(2);
+    struct wrep r;
+    ck_assert_int_eq(pc_call(a, 0, NULL, SMOP_batch, "AAUsUUAUsUU", 2, 4, (uint64_t)SMOP_open, "b",
+                             (uint64_t)SM_T_DICT, (uint64_t)OPEN_CREATE, 4, (uint64_t)SMOP_open,
+                             "b", (uint64_t)SM_T_DICT, (uint64_t)OPEN_CREATE),
+                     SM_OK);
+    ck_assert_int_eq(watch(w, 0, &r, 0, 0, "b", false), SM_OK);
+    ck_assert_uint_eq(nev(&r), 1); /* the second open found it: a read */
+    ck_event(&r, 0, "open", "b", a);
+    wrep_free(&r);
+    ck_assert_int_eq(watch(w, 0, &r, 0, 0, "", true), SM_OK);
+    ck_assert_uint_eq(nev(&r), 3); /* both opens and the batch */
+    ck_event(&r, 0, "open", "b", a);
+    ck_event(&r, 1, "open", "b", a);
+    ck_event(&r, 2, "batch", NULL, a);
+    wrep_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("events");
@@ -330,6 +353,7 @@ static Suite *suite(void)
     tcase_add_test(tc, timeout_replies_ok_without_events);
     tcase_add_test(tc, overflow_reports_lost);
     tcase_add_test(tc, reply_holds_at_most_a_bounded_number);
+    tcase_add_test(tc, batch_sub_requests_are_events);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -14,16 +14,19 @@ int batch_sub_check(struct frame *f)
     return SM_OK;
 }
 
-/* run_one() - dispatch one sub-request of @outer; its whole reply
+/* run_one() - dispatch the sub-request of @outer at @r; its whole reply
  * [status, fields...] is packed in place as the next bytes of @outer's
- * reply.  SM_OK or SM_ENOMEM. */
-static int run_one(struct call *outer, const uint8_t *p, size_t len)
+ * reply.  SM_OK, SM_EPROTO (nothing at @r) or SM_ENOMEM. */
+static int run_one(struct call *outer, mp_reader *r)
 {
     struct frame f;
     struct call c = {.core = outer->core, .sess = outer->sess, .in_batch = true};
+    const uint8_t *at = r->p;
     if (reply_nest(&outer->rep, &c.rep))
         return SM_ENOMEM;
-    int rc = dispatch_call(&c, p, len, &f);
+    int rc = dispatch_next(&c, r, &f);
+    if (r->p == at)
+        return SM_EPROTO; /* no request there: the whole reply is dropped */
     if (rc == SM_PARKED)
         rc = SM_EINVAL; /* cannot happen: in_batch refuses to park */
     reply_close(&c.rep, rc);
@@ -33,8 +36,6 @@ static int run_one(struct call *outer, const uint8_t *p, size_t len)
 int op_batch(struct call *c)
 {
     const struct arg *a = &c->f->args[0];
-    const uint8_t *p;
-    size_t len;
     uint32_t n;
     mp_reader r;
     if (a->count > SM_BATCH_MAX)
@@ -46,9 +47,7 @@ int op_batch(struct call *c)
     if (msgpack_pack_array(pk, n))
         return SM_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
-        if (mp_read_raw(&r, &p, &len))
-            return SM_EPROTO;
-        int rc = run_one(c, p, len);
+        int rc = run_one(c, &r);
         if (rc)
             return rc;
     }

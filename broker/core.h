@@ -170,6 +170,14 @@ typedef int op_fn(struct call *c);
 int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f);
 
 /**
+ * dispatch_next() - dispatch_call() for the request at @r, inside a
+ * request that was validated already (a batch's array): decoded in one
+ * pass, and @r steps past it whatever its status.  SM_EPROTO with @r
+ * unmoved when there is no object at @r (then nothing ran).
+ */
+int dispatch_next(struct call *c, mp_reader *r, struct frame *f);
+
+/**
  * dispatch() - decode, check and run one request from @sess.  Returns the
  * reply message in *out, or NULL in *out when the request was parked (its
  * reply goes later through core->send_reply) or the pipe should be closed

@@ -31,13 +31,11 @@ static int check(struct call *c)
     return SM_OK;
 }
 
-int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f)
+/* run() - the rest of dispatch_call() once @c's frame @f is decoded, with
+ * the decoding's status @rc. */
+static int run(struct call *c, struct frame *f, int rc)
 {
     struct session *sess = c->sess;
-    c->f = f;
-    c->raw = buf;
-    c->rawlen = len;
-    int rc = frame_decode(buf, len, c->core->limits.max_depth, f);
     if (rc == SM_OK) {
         rc = check(c);
     } else if (!sess->authed) {
@@ -53,6 +51,27 @@ int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f)
         rc = handlers[f->opcode](c);
     events_note(c, rc); /* watchers see what completed (events.h) */
     return rc;
+}
+
+int dispatch_call(struct call *c, const void *buf, size_t len, struct frame *f)
+{
+    c->f = f;
+    c->raw = buf;
+    c->rawlen = len;
+    return run(c, f, frame_decode(buf, len, c->core->limits.max_depth, f));
+}
+
+int dispatch_next(struct call *c, mp_reader *r, struct frame *f)
+{
+    const uint8_t *raw = NULL;
+    size_t len = 0;
+    int rc = frame_decode_next(r, f, &raw, &len);
+    if (!raw)
+        return rc; /* no request there at all */
+    c->f = f;
+    c->raw = raw;
+    c->rawlen = len;
+    return run(c, f, rc);
 }
 
 int dispatch(struct core *core, struct session *sess, const void *buf, size_t len, void *req,

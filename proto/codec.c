@@ -40,8 +40,9 @@ static int read_head(const uint8_t *p, const uint8_t *end, struct head *h)
     if (p >= end)
         return SM_EPROTO;
     uint8_t b = *p;
-    memset(h, 0, sizeof(*h));
-    h->hlen = 1;
+    h->hlen = 1; /* only the fields of h->kind are set (no memset: hot path) */
+    h->blen = 0;
+    h->count = 0;
     if (b <= 0x7f) { h->kind = MP_UINT; h->u = b; return SM_OK; }
     if (b >= 0xe0) { h->kind = MP_INT; h->i = (int8_t)b; return SM_OK; }
     if (b <= 0x8f) { h->kind = MP_MAP; h->count = b & 0x0f; return SM_OK; }
@@ -103,6 +104,20 @@ static int read_head(const uint8_t *p, const uint8_t *end, struct head *h)
 static int skip(const uint8_t **pp, const uint8_t *end, unsigned depth)
 {
     struct head h;
+    const uint8_t *q = *pp;
+    if (q < end) { /* the one-byte headers most fields have, without read_head() */
+        uint8_t b = *q;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            *pp = q + 1; /* fixint, nil, bool */
+            return SM_OK;
+        }
+        if ((b & 0xe0) == 0xa0) { /* fixstr */
+            if ((size_t)(b & 0x1f) >= (size_t)(end - q))
+                return SM_EPROTO;
+            *pp = q + 1 + (b & 0x1f);
+            return SM_OK;
+        }
+    }
     int rc = read_head(*pp, end, &h);
     if (rc)
         return rc;
@@ -304,10 +319,39 @@ static int canon(mp_reader *r, msgpack_packer *pk)
     }
 }
 
+/* smallest_head() - the header bytes msgpack-c packs a str (@str) or bin
+ * body of @n bytes with. */
+static size_t smallest_head(bool str, uint64_t n)
+{
+    if (str && n < 32)
+        return 1;
+    return n < 256 ? 2 : n < 65536 ? 3 : 5;
+}
+
+/* verbatim() - @h, the header of a whole object, is already in canonical
+ * form: a fixint, nil, bool, or a str or bin with its smallest header (most
+ * dict keys), so that mp_canon() may copy its bytes as they are. */
+static bool verbatim(const uint8_t *p, const struct head *h)
+{
+    switch (h->kind) {
+    case MP_NIL: case MP_BOOL:
+        return true;
+    case MP_UINT: case MP_INT:
+        return *p <= 0x7f || *p >= 0xe0;
+    case MP_STR: case MP_BIN:
+        return h->hlen == smallest_head(h->kind == MP_STR, h->blen);
+    default:
+        return false;
+    }
+}
+
 int mp_canon(const void *buf, size_t len, msgpack_sbuffer *out)
 {
     msgpack_packer pk;
     mp_reader r;
+    struct head h;
+    if (read_head(buf, (const uint8_t *)buf + len, &h) == SM_OK && verbatim(buf, &h))
+        return msgpack_sbuffer_write(out, buf, len) ? SM_ENOMEM : SM_OK;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     mp_reader_init(&r, buf, len);
     return canon(&r, &pk);
@@ -426,15 +470,29 @@ bool mp_equal(const void *a, size_t alen, const void *b, size_t blen)
     return mp_compare(a, alen, b, blen, &cmp) == SM_OK && cmp == 0;
 }
 
-/* read_arg() - read one request field as its ops.def letter says. */
-static int read_arg(mp_reader *r, char kind, struct arg *a)
+/* read_whole() - mp_read_raw(), or, when @last says the object is the last
+ * one of validated bytes that end with it, the rest of them without a
+ * pass over them (a batch's array, a value stored). */
+static int read_whole(mp_reader *r, bool last, const uint8_t **p, size_t *len)
+{
+    if (!last)
+        return mp_read_raw(r, p, len);
+    *p = r->p;
+    *len = (size_t)(r->end - r->p);
+    r->p = r->end;
+    return SM_OK;
+}
+
+/* read_arg() - read one request field as its ops.def letter says; @last:
+ * it ends the validated bytes at @r (read_whole()). */
+static int read_arg(mp_reader *r, char kind, bool last, struct arg *a)
 {
     uint32_t n32;
     a->kind = kind;
     a->nil = false;
     switch (kind) {
     case 'v':
-        return mp_read_raw(r, &a->raw, &a->len);
+        return read_whole(r, last, &a->raw, &a->len);
     case 'i':
         return mp_read_int(r, &a->i);
     case 'u':
@@ -473,29 +531,28 @@ static int read_arg(mp_reader *r, char kind, struct arg *a)
     case 'm': {
         mp_reader peek = *r;
         int rc = kind == 'a' ? mp_read_array(&peek, &a->count) : mp_read_map(&peek, &a->count);
-        return rc ? rc : mp_read_raw(r, &a->raw, &a->len);
+        return rc ? rc : read_whole(r, last, &a->raw, &a->len);
     }
     default:
         return SM_EPROTO;
     }
 }
 
-int frame_decode(const void *buf, size_t len, unsigned max_depth, struct frame *f)
+/* read_frame() - the request [opcode, (handle,) args...] at @r (validated
+ * bytes), checked against ops.def, into @f (zeroed first).  @whole: the
+ * bytes at @r end with the request. */
+static int read_frame(mp_reader *r, bool whole, struct frame *f)
 {
-    mp_reader r;
     uint32_t n;
-    int rc = mp_validate(buf, len, max_depth);
-    if (rc)
-        return rc;
-    mp_reader_init(&r, buf, len);
+    int rc;
     memset(f, 0, sizeof(*f));
-    if (mp_read_array(&r, &n) || n == 0 || mp_read_uint(&r, &f->opcode))
+    if (mp_read_array(r, &n) || n == 0 || mp_read_uint(r, &f->opcode))
         return SM_EPROTO;
     if (!(f->op = op_lookup(f->opcode)))
         return SM_ENOTSUP;
     n--;
     if (f->op->type) {
-        if (n == 0 || mp_read_uint(&r, &f->handle))
+        if (n == 0 || mp_read_uint(r, &f->handle))
             return SM_EPROTO;
         n--;
     }
@@ -508,11 +565,37 @@ int frame_decode(const void *buf, size_t len, unsigned max_depth, struct frame *
         }
         if (f->nargs == n)
             return optional ? SM_OK : SM_EPROTO;
-        if ((rc = read_arg(&r, *spec, &f->args[f->nargs])))
+        if ((rc = read_arg(r, *spec, whole && f->nargs + 1 == n, &f->args[f->nargs])))
             return rc == SM_EINVAL || rc == SM_EVALUE ? SM_EINVAL : SM_EPROTO;
         f->nargs++;
     }
     return f->nargs == n ? SM_OK : SM_EPROTO;
+}
+
+int frame_decode(const void *buf, size_t len, unsigned max_depth, struct frame *f)
+{
+    mp_reader r;
+    int rc = mp_validate(buf, len, max_depth);
+    if (rc) {
+        memset(f, 0, sizeof(*f));
+        return rc;
+    }
+    mp_reader_init(&r, buf, len);
+    return read_frame(&r, true, f);
+}
+
+int frame_decode_next(mp_reader *r, struct frame *f, const uint8_t **raw, size_t *len)
+{
+    const uint8_t *start = r->p;
+    int rc = read_frame(r, false, f);
+    if (rc) { /* stopped somewhere inside: step over the whole request */
+        r->p = start;
+        if (mp_read_raw(r, raw, len))
+            return SM_EPROTO;
+    }
+    *raw = start;
+    *len = (size_t)(r->p - start);
+    return rc;
 }
 
 int reply_decode(const void *buf, size_t len, int *status, mp_reader *rest, uint32_t *nfields)

@@ -114,6 +114,15 @@ struct frame {
 int frame_decode(const void *buf, size_t len, unsigned max_depth, struct frame *f);
 
 /**
+ * frame_decode_next() - frame_decode() for the request at @r, bytes that were
+ * validated already (a batch's element): no second validation pass.  @r
+ * steps past the whole request whatever the outcome, which *raw and *len
+ * then span.  Returns as frame_decode(); SM_EPROTO with @r unmoved when
+ * there is no next object.
+ */
+int frame_decode_next(mp_reader *r, struct frame *f, const uint8_t **raw, size_t *len);
+
+/**
  * reply_decode() - validate a reply [status, fields...]; on SM_OK sets
  * *status and leaves @rest positioned at the first field, *nfields fields.
  */

@@ -61,7 +61,9 @@ static uint32_t dict_hash(const void *key, size_t len)
  * lookup costs no allocation.  Handlers run under the core lock; per thread
  * only so that independent cores (tests) cannot collide. */
 static _Thread_local msgpack_sbuffer scratch;
-#define SCRATCH_KEEP 4096 /* a larger buffer is freed before the next use */
+/* A larger buffer is freed before the next use; msgpack-c allocates
+ * MSGPACK_SBUFFER_INIT_SIZE at the first write, which must be kept. */
+#define SCRATCH_KEEP (8 * MSGPACK_SBUFFER_INIT_SIZE)
 
 /* A thread that ends (the ipc engine's I/O thread at shutdown) frees its
  * scratch buffer through this key's destructor. */

@@ -102,6 +102,52 @@ START_TEST(canon_floats_strings_ext)
 }
 END_TEST
 
+/* pack_head() - a str (@str) or bin header for @n bytes in header form
+ * @w (0 fix, 1 8-bit, 2 16-bit, 3 32-bit length) into @out; its length,
+ * or 0 when @n does not fit that form. */
+static size_t pack_head(bool str, size_t n, int w, uint8_t *out)
+{
+    static const uint8_t str_code[] = {0xa0, 0xd9, 0xda, 0xdb}, bin_code[] = {0, 0xc4, 0xc5, 0xc6};
+    static const size_t limit[] = {32, 256, 65536, (size_t)1 << 32};
+    static const unsigned lenbytes[] = {0, 1, 2, 4};
+    if (n >= limit[w] || (!str && w == 0))
+        return 0;
+    out[0] = (uint8_t)((str ? str_code[w] : bin_code[w]) | (w == 0 ? n : 0));
+    for (unsigned k = 0; k < lenbytes[w]; k++)
+        out[1 + k] = (uint8_t)(n >> (8 * (lenbytes[w] - 1 - k)));
+    return 1 + lenbytes[w];
+}
+
+/* Around every header-size boundary, str and bin in every header form that
+ * holds them have one canonical form: msgpack-c's (the smallest header). */
+START_TEST(canon_string_lengths)
+{
+    static const size_t lens[] = {0, 1, 31, 32, 255, 256, 65535, 65536};
+    uint8_t *in = calloc(5 + 65536, 1);
+    ck_assert_ptr_nonnull(in);
+    for (int str = 0; str < 2; str++) {
+        for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+            struct pb want;
+            pb_init(&want);
+            if (str)
+                msgpack_pack_str_with_body(&want.pk, in + 5, lens[k]);
+            else
+                msgpack_pack_bin_with_body(&want.pk, in + 5, lens[k]);
+            for (int w = 0; w < 4; w++) {
+                uint8_t head[5];
+                size_t hl = pack_head(str, lens[k], w, head);
+                if (!hl)
+                    continue;
+                memcpy(in + 5 - hl, head, hl);
+                assert_canon(in + 5 - hl, hl + lens[k], pb_data(&want), want.sb.size);
+            }
+            pb_free(&want);
+        }
+    }
+    free(in);
+}
+END_TEST
+
 START_TEST(canon_nested)
 {
     /* array16 [uint16 5, map16 {int8 1: float32 1.5, str8 "k": [int16 -1]}] */
@@ -622,6 +668,7 @@ static Suite *frames_suite(void)
     TCase *tc = tcase_create("values");
     tcase_add_test(tc, canon_integers);
     tcase_add_test(tc, canon_floats_strings_ext);
+    tcase_add_test(tc, canon_string_lengths);
     tcase_add_test(tc, canon_nested);
     tcase_add_test(tc, compare_numbers);
     tcase_add_test(tc, compare_nan);

@@ -99,27 +99,43 @@ static int read_head(const uint8_t *p, const uint8_t *end, struct head *h)
     return SM_OK;
 }
 
+/* skip_short() - step over the object at *pp when its header is one of the
+ * fixed-size or one-byte-length ones most fields have (fixint, nil, bool,
+ * fixstr, int and uint of every width, str8, bin8), without read_head():
+ * 1 done, 0 not one of them, -1 truncated. */
+static inline int skip_short(const uint8_t **pp, const uint8_t *end)
+{
+    const uint8_t *q = *pp;
+    size_t left = (size_t)(end - q), n;
+    if (left == 0)
+        return -1;
+    uint8_t b = *q;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        n = 1;
+    else if ((b & 0xe0) == 0xa0)
+        n = 1 + (size_t)(b & 0x1f);
+    else if (b >= 0xcc && b <= 0xd3)
+        n = 1 + ((size_t)1 << (b & 3)); /* 1, 2, 4 or 8 bytes */
+    else if ((b == 0xc4 || b == 0xd9) && left >= 2)
+        n = 2 + (size_t)q[1];
+    else
+        return 0;
+    if (n > left)
+        return -1;
+    *pp = q + n;
+    return 1;
+}
+
 /* skip() - step over one object, checking every length against the bytes
- * left before trusting it; depth-bounded recursion. */
+ * left before trusting it; depth-bounded recursion (not for the elements
+ * skip_short() can step over). */
 static int skip(const uint8_t **pp, const uint8_t *end, unsigned depth)
 {
     struct head h;
-    const uint8_t *q = *pp;
-    if (q < end) { /* the one-byte headers most fields have, without read_head() */
-        uint8_t b = *q;
-        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-            *pp = q + 1; /* fixint, nil, bool */
-            return SM_OK;
-        }
-        if ((b & 0xe0) == 0xa0) { /* fixstr */
-            if ((size_t)(b & 0x1f) >= (size_t)(end - q))
-                return SM_EPROTO;
-            *pp = q + 1 + (b & 0x1f);
-            return SM_OK;
-        }
-    }
-    int rc = read_head(*pp, end, &h);
+    int rc = skip_short(pp, end);
     if (rc)
+        return rc > 0 ? SM_OK : SM_EPROTO;
+    if ((rc = read_head(*pp, end, &h)))
         return rc;
     const uint8_t *p = *pp + h.hlen;
     size_t left = (size_t)(end - p);
@@ -135,9 +151,12 @@ static int skip(const uint8_t **pp, const uint8_t *end, unsigned depth)
             return SM_EPROTO;
         if (depth == 0)
             return SM_ETOOBIG;
-        for (uint64_t k = 0; k < n; k++)
-            if ((rc = skip(&p, end, depth - 1)))
+        for (uint64_t k = 0; k < n; k++) {
+            if ((rc = skip_short(&p, end)) < 0)
+                return SM_EPROTO;
+            if (rc == 0 && (rc = skip(&p, end, depth - 1)))
                 return rc;
+        }
         break;
     }
     default:

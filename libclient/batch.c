@@ -17,17 +17,19 @@ struct sm_batch {
     bool open; /* begun, not yet executed */
 };
 
-/* take() - queue one request: its bytes go into the batch body. */
+/* take() - queue one request: its bytes go into the batch body (they are
+ * there already when @msg is NULL). */
 static int take(struct smc_sink *s, nng_msg *msg)
 {
     sm_batch *b = (sm_batch *)s;
     size_t idx;
     int rc = smc_results_add(&b->res, &idx);
-    if (!rc && msgpack_sbuffer_write(&b->body, nng_msg_body(msg), nng_msg_len(msg))) {
+    if (!rc && msg && msgpack_sbuffer_write(&b->body, nng_msg_body(msg), nng_msg_len(msg))) {
         b->res.n--;
         rc = SM_ENOMEM;
     }
-    nng_msg_free(msg);
+    if (msg)
+        nng_msg_free(msg);
     return rc ? rc : SM_EQUEUED;
 }
 
@@ -48,7 +50,7 @@ SM_API int sm_batch_begin(sm_client *c, sm_batch **out)
     sm_batch *b = calloc(1, sizeof(*b));
     if (!b)
         return SM_ENOMEM;
-    b->sink = (struct smc_sink){.c = c, .take = take};
+    b->sink = (struct smc_sink){.c = c, .body = &b->body, .take = take};
     msgpack_sbuffer_init(&b->body);
     b->open = true;
     smc_sink_tls = &b->sink;

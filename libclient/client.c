@@ -87,25 +87,54 @@ static int req_write(void *data, const char *buf, size_t len)
     return 0;
 }
 
-int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs)
+/* body_write() - msgpack writer appending to the sink's body. */
+static int body_write(void *data, const char *buf, size_t len)
 {
-    const struct op_desc *op = op_lookup((uint64_t)opcode);
-    bool has_handle = op && op->type;
+    struct smc_req *rq = data;
+    if (rq->err)
+        return -1;
+    if (msgpack_sbuffer_write(rq->buf, buf, len)) {
+        rq->err = SM_ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+/* req_open() - @rq empty, packing into @buf when not NULL, else into a new
+ * message. */
+static int req_open(struct smc_req *rq, msgpack_sbuffer *buf)
+{
     memset(rq, 0, sizeof(*rq));
-    rq->may_block = op && (op->flags & OPF_BLOCKING);
+    if (buf) {
+        rq->buf = buf;
+        rq->start = buf->size;
+        msgpack_packer_init(&rq->pk, rq, body_write);
+        return SM_OK;
+    }
     if (nng_msg_alloc(&rq->msg, 0) || nng_msg_reserve(rq->msg, 128)) {
         smc_req_abort(rq);
         return SM_ENOMEM;
     }
     msgpack_packer_init(&rq->pk, rq, req_write);
+    return SM_OK;
+}
+
+int smc_req_begin_in(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs,
+                     msgpack_sbuffer *buf)
+{
+    const struct op_desc *op = op_lookup((uint64_t)opcode);
+    bool has_handle = op && op->type;
+    if (req_open(rq, buf))
+        return SM_ENOMEM;
+    rq->may_block = op && (op->flags & OPF_BLOCKING);
     msgpack_pack_array(&rq->pk, 1 + has_handle + nargs);
     msgpack_pack_uint64(&rq->pk, (uint64_t)opcode);
     if (has_handle) {
         uint8_t b[9] = {0xcf}; /* always 9 bytes: see put_handle() in conn.c */
         for (int i = 0; i < 8; i++)
             b[1 + i] = (uint8_t)(handle >> (56 - 8 * i));
-        rq->handle_off = nng_msg_len(rq->msg);
-        req_write(rq, (const char *)b, sizeof(b));
+        rq->handle_off = (buf ? buf->size - rq->start : nng_msg_len(rq->msg));
+        rq->pk.callback(rq, (const char *)b, sizeof(b));
     }
     if (rq->err) {
         smc_req_abort(rq);
@@ -114,11 +143,19 @@ int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t narg
     return SM_OK;
 }
 
+int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs)
+{
+    return smc_req_begin_in(rq, opcode, handle, nargs, NULL);
+}
+
 void smc_req_abort(struct smc_req *rq)
 {
     if (rq->msg)
         nng_msg_free(rq->msg);
     rq->msg = NULL;
+    if (rq->buf)
+        rq->buf->size = rq->start; /* the body as it was before */
+    rq->buf = NULL;
 }
 
 /* ---- calls and reply shapes --------------------------------------------- */
@@ -131,18 +168,22 @@ static int to_sink(struct smc_sink *sink, struct smc_req *rq)
 {
     int rc = rq->obj ? conn_prepare(sink->c, rq, &sink->gen) : SM_OK;
     nng_msg *msg = rq->msg;
-    rq->msg = NULL;
-    if (rc) {
-        nng_msg_free(msg);
+    if (rc || (rq->buf && (rc = sink->take(sink, NULL)) != SM_EQUEUED)) {
+        smc_req_abort(rq);
         return rc;
     }
+    if (rq->buf) {
+        rq->buf = NULL; /* it stays in the body */
+        return rc;
+    }
+    rq->msg = NULL;
     return sink->take(sink, msg);
 }
 
 int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
 {
     memset(rep, 0, sizeof(*rep));
-    if (!rq->msg)
+    if (!rq->msg && !rq->buf)
         return SM_EINVAL;
     if (rq->err) {
         int rc = rq->err;
@@ -152,6 +193,10 @@ int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
     struct smc_sink *sink = smc_sink_tls;
     if (sink && sink->c == c && !rq->direct && !rq->handshake)
         return to_sink(sink, rq); /* a batch or pipeline (batch.c, pipeline.c) */
+    if (rq->buf) { /* packed into a batch that is not this call's: cannot happen */
+        smc_req_abort(rq);
+        return SM_EINVAL;
+    }
     int rc = call_msg(c, rq, rep);
     if (rc)
         return rc;

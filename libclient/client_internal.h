@@ -51,13 +51,17 @@ int smc_dial(nng_socket sock, const char *address);
 
 struct smc_obj;
 
-/* A request being packed straight into an nng message. */
+/* A request being packed straight into an nng message, or, on an object
+ * inside a batch, straight into the batch's body (@buf, from @start). */
 struct smc_req {
     nng_msg *msg;
+    msgpack_sbuffer *buf; /* instead of @msg: the sink's body (smc_sink.body) */
+    size_t start;        /* where the request begins in @buf */
     msgpack_packer pk;   /* pack the fields with this */
     int err;             /* sticky: SM_ENOMEM once a write failed */
     struct smc_obj *obj; /* smc_oreq(): its handle is written in when sent */
-    size_t handle_off;   /* where the handle is (always 9 bytes: 0xcf + u64) */
+    size_t handle_off;   /* where the handle is from the request's start (always 9
+                          * bytes: 0xcf + u64) */
     uint64_t gen;        /* non-zero: send on this connection generation only */
     bool handshake;      /* part of the handshake: sent before authentication */
     bool direct;         /* never handed to a batch or pipeline (open) */
@@ -73,6 +77,11 @@ struct smc_req {
  * holds nothing to free).
  */
 int smc_req_begin(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs);
+
+/* smc_req_begin_in() - smc_req_begin() packing at the end of @buf (a sink's
+ * body) instead of into a message of its own when @buf is not NULL. */
+int smc_req_begin_in(struct smc_req *rq, int opcode, uint64_t handle, uint32_t nargs,
+                     msgpack_sbuffer *buf);
 
 /**
  * smc_req() - smc_req_begin() plus the fields, one per letter of @fmt, as
@@ -96,11 +105,19 @@ int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ..
  * fixed handle number but @o itself, so that when it is sent the handle of
  * the current connection goes in (the object is opened again by name after
  * a reconnect; see smc_obj_open()).  Use it for every op on an open object.
+ * Inside a batch on @o's client it is packed straight into the batch's body
+ * (smc_sink.body): no message, no copy.
  */
 int smc_oreq(struct smc_req *rq, int opcode, struct smc_obj *o, const char *fmt, ...);
 
 /* smc_req_abort() - drop a request that will not be sent; safe twice. */
 void smc_req_abort(struct smc_req *rq);
+
+/* smc_req_bytes() - the first byte of @rq's packed request. */
+static inline uint8_t *smc_req_bytes(const struct smc_req *rq)
+{
+    return rq->buf ? (uint8_t *)rq->buf->data + rq->start : (uint8_t *)nng_msg_body(rq->msg);
+}
 
 /**
  * smc_pack_val() - pack @v as one field: by its type, SM_V_MSGPACK bytes
@@ -165,7 +182,11 @@ int smc_call_int(sm_client *c, struct smc_req *rq, int64_t *out);   /* an int */
 struct smc_sink {
     sm_client *c;
     uint64_t gen; /* the connection generation its handles belong to (0: none yet) */
-    /* consume @msg; return SM_EQUEUED, or an error (nothing was queued) */
+    /* non-NULL: smc_oreq() packs requests on objects straight into it, one
+     * after another, and take() gets NULL for them (a batch) */
+    msgpack_sbuffer *body;
+    /* consume @msg (NULL: the request is the last one packed into @body);
+     * return SM_EQUEUED, or an error (nothing was queued) */
     int (*take)(struct smc_sink *s, nng_msg *msg);
 };
 

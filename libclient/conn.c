@@ -211,7 +211,7 @@ static bool may_send(const sm_client *c, const struct smc_req *rq)
 /* put_handle() - write the handle of @rq's object over its 9-byte slot. */
 static void put_handle(struct smc_req *rq)
 {
-    uint8_t *p = (uint8_t *)nng_msg_body(rq->msg) + rq->handle_off + 1;
+    uint8_t *p = smc_req_bytes(rq) + rq->handle_off + 1;
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(rq->obj->handle >> (56 - 8 * i));
 }
@@ -393,9 +393,24 @@ void conn_resolve_lock(sm_client *c, bool lock)
         pthread_mutex_unlock(&c->resolve_mu);
 }
 
+/* prepared() - conn_prepare()'s common case in one lock hold: the sink
+ * and @rq's object belong to the current connection, which is up; the
+ * handle is written in.  False: take the long way. */
+static bool prepared(sm_client *c, struct smc_req *rq, uint64_t gen)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    bool ok = gen == c->gen && !c->dead && c->authed && rq->obj->gen == gen;
+    if (ok)
+        put_handle(rq);
+    pthread_rwlock_unlock(&c->lock);
+    return ok;
+}
+
 int conn_prepare(sm_client *c, struct smc_req *rq, uint64_t *gen)
 {
     int64_t deadline = 0;
+    if (*gen && !in_child(c) && prepared(c, rq, *gen))
+        return SM_OK;
     if (!*gen && !in_child(c)) /* the first request taken */
         check_direct(c);
     int rc = in_child(c) ? SM_ECONN : ensure_up(c, &deadline);

@@ -348,10 +348,12 @@ static int pack_field(struct smc_req *rq, char kind, va_list *ap)
     }
 }
 
-/* vreq() - smc_req() with the fields in @ap. */
-static int vreq(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, va_list *ap)
+/* vreq() - smc_req() with the fields in @ap, packed into @buf when not
+ * NULL (smc_req_begin_in()). */
+static int vreq(struct smc_req *rq, int opcode, uint64_t handle, msgpack_sbuffer *buf,
+                const char *fmt, va_list *ap)
 {
-    int rc = smc_req_begin(rq, opcode, handle, (uint32_t)strlen(fmt));
+    int rc = smc_req_begin_in(rq, opcode, handle, (uint32_t)strlen(fmt), buf);
     if (rc)
         return rc;
     for (const char *f = fmt; *f && !rc; f++)
@@ -367,16 +369,18 @@ int smc_req(struct smc_req *rq, int opcode, uint64_t handle, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = vreq(rq, opcode, handle, fmt, &ap);
+    int rc = vreq(rq, opcode, handle, NULL, fmt, &ap);
     va_end(ap);
     return rc;
 }
 
 int smc_oreq(struct smc_req *rq, int opcode, struct smc_obj *o, const char *fmt, ...)
 {
+    const struct smc_sink *sink = smc_sink_tls;
     va_list ap;
     va_start(ap, fmt);
-    int rc = vreq(rq, opcode, 0, fmt, &ap); /* the handle goes in when sent */
+    /* the handle goes in when sent */
+    int rc = vreq(rq, opcode, 0, sink && sink->c == o->c ? sink->body : NULL, fmt, &ap);
     va_end(ap);
     if (!rc)
         rq->obj = o;

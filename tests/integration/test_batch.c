@@ -174,6 +174,39 @@ START_TEST(test_slots)
 }
 END_TEST
 
+/* Calls are packed straight into the batch: one refused while packing leaves
+ * nothing behind, and a call on another client's object is not queued. */
+START_TEST(test_packed_in_place)
+{
+    static const uint8_t bad[] = {0x92, 0x01}; /* an array missing an element */
+    sm_client *c2;
+    sm_dict *d, *d2;
+    sm_batch *b;
+    sm_val v;
+    ck_sm(sm_connect(&c2, NULL, NULL), SM_OK);
+    ck_sm(sm_dict_open(cli, "P", SM_CREATE, NULL, &d), SM_OK);
+    ck_sm(sm_dict_open(c2, "P", 0, NULL, &d2), SM_OK);
+    ck_sm(sm_batch_begin(cli, &b), SM_OK);
+    ck_sm(sm_dict_set(d, sm_str("p"), sm_int(1)), SM_EQUEUED);
+    ck_sm(sm_dict_set(d, sm_str("q"), sm_msgpack(bad, sizeof(bad))), SM_EINVAL);
+    ck_sm(sm_dict_set(d2, sm_str("other"), sm_int(2)), SM_OK); /* c2 has no batch */
+    ck_sm(sm_dict_set(d, sm_str("r"), sm_int(3)), SM_EQUEUED);
+    ck_sm(sm_batch_exec(b), SM_OK);
+    ck_assert_uint_eq(sm_batch_count(b), 2);
+    ck_sm(sm_batch_status(b, 0), SM_OK);
+    ck_sm(sm_batch_status(b, 1), SM_OK);
+    sm_batch_free(b);
+    ck_sm(sm_dict_get(d, sm_str("q"), &v), SM_ENOKEY);
+    ck_sm(sm_dict_get(d, sm_str("r"), &v), SM_OK);
+    ck_repr(v, "3");
+    ck_sm(sm_dict_get(d, sm_str("other"), &v), SM_OK);
+    ck_repr(v, "2");
+    sm_dict_close(d2);
+    sm_dict_close(d);
+    sm_disconnect(c2);
+}
+END_TEST
+
 /* ---- atomic: no other client sees half a batch ------------------------------ */
 
 START_TEST(test_atomic)
@@ -450,6 +483,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 240);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_slots);
+    tcase_add_test(tc, test_packed_in_place);
     tcase_add_test(tc, test_atomic);
     tcase_add_test(tc, test_blocking);
     tcase_add_test(tc, test_too_big);

@@ -62,12 +62,10 @@ SM_API int sm_batch_begin(sm_client *c, sm_batch **out)
 static int read_results(sm_batch *b, struct smc_reply *rep)
 {
     uint32_t n;
-    const uint8_t *p;
-    size_t len;
     if (rep->nfields < 1 || mp_read_array(&rep->r, &n) || n != b->res.n)
         return SM_EPROTO;
     for (uint32_t i = 0; i < n; i++)
-        if (mp_read_raw(&rep->r, &p, &len) || smc_results_fill(&b->res, i, p, len))
+        if (smc_results_next(&b->res, i, &rep->r))
             return SM_EPROTO;
     b->res.shared = rep->msg; /* the results point into it */
     rep->msg = NULL;

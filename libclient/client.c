@@ -130,9 +130,8 @@ int smc_req_begin_in(struct smc_req *rq, int opcode, uint64_t handle, uint32_t n
     msgpack_pack_array(&rq->pk, 1 + has_handle + nargs);
     msgpack_pack_uint64(&rq->pk, (uint64_t)opcode);
     if (has_handle) {
-        uint8_t b[9] = {0xcf}; /* always 9 bytes: see put_handle() in conn.c */
-        for (int i = 0; i < 8; i++)
-            b[1 + i] = (uint8_t)(handle >> (56 - 8 * i));
+        uint8_t b[9]; /* always 9 bytes: see put_handle() in conn.c */
+        smc_put_handle(b, handle);
         rq->handle_off = (buf ? buf->size - rq->start : nng_msg_len(rq->msg));
         rq->pk.callback(rq, (const char *)b, sizeof(b));
     }

@@ -19,10 +19,12 @@
 #ifndef SM_CLIENT_INTERNAL_H
 #define SM_CLIENT_INTERNAL_H
 
+#include <endian.h>
 #include <msgpack.h>
 #include <nng/nng.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "codec.h"
 #include "op.h"
@@ -112,6 +114,15 @@ int smc_oreq(struct smc_req *rq, int opcode, struct smc_obj *o, const char *fmt,
 
 /* smc_req_abort() - drop a request that will not be sent; safe twice. */
 void smc_req_abort(struct smc_req *rq);
+
+/* smc_put_handle() - a handle in its fixed 9-byte form (0xcf, then the
+ * big-endian u64) at @p: a request's handle slot (see put_handle() in conn.c). */
+static inline void smc_put_handle(uint8_t *p, uint64_t handle)
+{
+    uint64_t be = htobe64(handle);
+    p[0] = 0xcf;
+    memcpy(p + 1, &be, sizeof(be));
+}
 
 /* smc_req_bytes() - the first byte of @rq's packed request. */
 static inline uint8_t *smc_req_bytes(const struct smc_req *rq)
@@ -254,9 +265,10 @@ int smc_results_add(struct smc_results *rs, size_t *idx);
  * [status, fields...], or @rc when the call failed in transport. */
 void smc_results_reply(struct smc_results *rs, size_t i, int rc, nng_msg *msg);
 
-/* smc_results_fill() - result @i from [status, fields...] at @p (validated
- * bytes inside rs->shared).  SM_OK or SM_EPROTO. */
-int smc_results_fill(struct smc_results *rs, size_t i, const uint8_t *p, size_t len);
+/* smc_results_next() - result @i from the reply [status, fields...] at @r
+ * (validated bytes inside rs->shared), which then steps past it.  SM_OK or
+ * SM_EPROTO. */
+int smc_results_next(struct smc_results *rs, size_t i, mp_reader *r);
 
 /* smc_results_status() / smc_results_value() - see sm_batch_status() and
  * sm_batch_value(). */

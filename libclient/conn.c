@@ -211,9 +211,7 @@ static bool may_send(const sm_client *c, const struct smc_req *rq)
 /* put_handle() - write the handle of @rq's object over its 9-byte slot. */
 static void put_handle(struct smc_req *rq)
 {
-    uint8_t *p = smc_req_bytes(rq) + rq->handle_off + 1;
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(rq->obj->handle >> (56 - 8 * i));
+    smc_put_handle(smc_req_bytes(rq) + rq->handle_off, rq->obj->handle);
 }
 
 /* send_req() - hand @rq's message to @t's context and wait for nng to take

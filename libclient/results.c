@@ -40,17 +40,21 @@ void smc_results_reply(struct smc_results *rs, size_t i, int rc, nng_msg *msg)
     e->msg = msg;
 }
 
-int smc_results_fill(struct smc_results *rs, size_t i, const uint8_t *p, size_t len)
+int smc_results_next(struct smc_results *rs, size_t i, mp_reader *r)
 {
     struct smc_result *e = &rs->v[i];
-    mp_reader r;
+    const uint8_t *p;
+    size_t len;
     uint32_t n;
     int64_t status;
-    mp_reader_init(&r, p, len);
-    if (mp_read_array(&r, &n) || n < 1 || mp_read_int(&r, &status) || status < 0 ||
+    if (mp_read_array(r, &n) || n < 1 || mp_read_int(r, &status) || status < 0 ||
         status > INT32_MAX)
         return SM_EPROTO;
-    *e = (struct smc_result){.status = (int)status, .nfields = n - 1, .r = r};
+    *e = (struct smc_result){.status = (int)status, .nfields = n - 1, .r = *r};
+    for (uint32_t k = 1; k < n; k++)
+        if (mp_read_raw(r, &p, &len))
+            return SM_EPROTO;
+    e->r.end = r->p; /* its own fields only */
     return SM_OK;
 }
 

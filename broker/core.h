@@ -53,6 +53,7 @@ struct core {
     pthread_mutex_t lock;
     struct object *by_name;    /* uthash on hh, key name */
     struct object *by_id;      /* uthash on hh_id, key id */
+    struct object *found;      /* registry_find()'s last answer, until its registry_destroy() */
     uint64_t next_id;
     struct session *sessions;  /* uthash on hh, key pipe id */
     uint64_t next_session_id;
@@ -246,7 +247,8 @@ const struct obj_type *registry_type(unsigned code);
 /* registry_lookup() - object by name, or NULL. */
 struct object *registry_lookup(struct core *core, const char *name, size_t len);
 
-/* registry_find() - object by handle, or NULL. */
+/* registry_find() - object by handle, or NULL (the last one found is
+ * remembered: consecutive requests on one object cost no hash lookup). */
 struct object *registry_find(struct core *core, uint64_t id);
 
 /* registry_destroy() - unlink an object: its name and handle stop working

@@ -24,8 +24,12 @@ const struct obj_type *registry_type(unsigned code)
 
 struct object *registry_find(struct core *core, uint64_t id)
 {
-    struct object *o;
+    struct object *o = core->found;
+    if (o && o->id == id)
+        return o; /* the same object again: each request of a batch on one dict */
     HASH_FIND(hh_id, core->by_id, &id, sizeof(id), o);
+    if (o)
+        core->found = o;
     return o;
 }
 
@@ -38,6 +42,8 @@ struct object *registry_lookup(struct core *core, const char *name, size_t len)
 
 void registry_destroy(struct core *core, struct object *o)
 {
+    if (core->found == o)
+        core->found = NULL;
     HASH_DELETE(hh, core->by_name, o);
     HASH_DELETE(hh_id, core->by_id, o);
     obj_unref(core, o);

@@ -14,13 +14,13 @@ int batch_sub_check(struct frame *f)
     return SM_OK;
 }
 
-/* run_one() - dispatch the sub-request of @outer at @r; its whole reply
- * [status, fields...] is packed in place as the next bytes of @outer's
- * reply.  SM_OK, SM_EPROTO (nothing at @r) or SM_ENOMEM. */
-static int run_one(struct call *outer, mp_reader *r)
+/* run_one() - dispatch the sub-request of @outer at @r, at wall time @now;
+ * its whole reply [status, fields...] is packed in place as the next bytes
+ * of @outer's reply.  SM_OK, SM_EPROTO (nothing at @r) or SM_ENOMEM. */
+static int run_one(struct call *outer, mp_reader *r, int64_t now)
 {
     struct frame f;
-    struct call c = {.core = outer->core, .sess = outer->sess, .in_batch = true};
+    struct call c = {.core = outer->core, .sess = outer->sess, .in_batch = true, .batch_ms = now};
     const uint8_t *at = r->p;
     if (reply_nest(&outer->rep, &c.rep))
         return SM_ENOMEM;
@@ -46,8 +46,9 @@ int op_batch(struct call *c)
     msgpack_packer *pk = reply_field(&c->rep);
     if (msgpack_pack_array(pk, n))
         return SM_ENOMEM;
+    int64_t now = wall_ms(); /* one clock read for every event of the batch */
     for (uint32_t i = 0; i < n; i++) {
-        int rc = run_one(c, &r);
+        int rc = run_one(c, &r, now);
         if (rc)
             return rc;
     }

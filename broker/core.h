@@ -152,6 +152,7 @@ struct call {
     const void *raw;           /* the request's bytes, as journaled (persist.h) */
     size_t rawlen;
     bool in_batch;             /* a batch's sub-request: never parks (batch.h) */
+    int64_t batch_ms;          /* in_batch: the batch's wall time, its events' time */
 };
 
 /* Every handler: int op_<sym>(struct call *c), from ops.def.  Returns an

@@ -170,7 +170,7 @@ void events_note(struct call *c, int rc)
         return; /* no memory: no event, nothing skipped in the numbering */
     struct event *e = &r->ev[r->last % r->cap];
     e->seq = ++r->last;
-    e->time_ms = wall_ms();
+    e->time_ms = c->in_batch ? c->batch_ms : wall_ms(); /* a batch happens at once */
     e->session = c->sess->id;
     e->pid = c->sess->pid;
     e->opcode = (uint16_t)c->f->opcode;

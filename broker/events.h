@@ -4,7 +4,7 @@
  *
  * Every request that completes at once with SM_OK or SM_EOWNERDEAD becomes
  * one event (except watch.next itself): its sequence number (from 1, never
- * reused), wall time, session id and pid, opcode, the object it named (if
+ * reused), wall time (a batch's requests share the batch's), session id and pid, opcode, the object it named (if
  * any) and whether it was a change.  A change is an op without OPF_READONLY
  * in ops.def (writes, unlink, lock/semaphore/condition/barrier state) or an
  * open that created its object.  A watcher without the monitor flag sees

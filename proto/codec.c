@@ -1,6 +1,7 @@
 /* codec.c - bounded msgpack validation, reading, canonical form and frames. */
 #include "codec.h"
 
+#include <endian.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,12 +23,25 @@ struct head {
     double f;        /* MP_FLOAT value */
 };
 
+/* be() - the @n-byte big-endian number at @p (n is 1, 2, 4 or 8: one load). */
 static uint64_t be(const uint8_t *p, unsigned n)
 {
-    uint64_t v = 0;
-    for (unsigned k = 0; k < n; k++)
-        v = (v << 8) | p[k];
-    return v;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (n) {
+    case 1:
+        return p[0];
+    case 2:
+        memcpy(&v16, p, sizeof(v16));
+        return be16toh(v16);
+    case 4:
+        memcpy(&v32, p, sizeof(v32));
+        return be32toh(v32);
+    default:
+        memcpy(&v64, p, sizeof(v64));
+        return be64toh(v64);
+    }
 }
 
 /* read_head() - decode the header at p; SM_EPROTO if it does not fit. */

@@ -47,6 +47,12 @@ int smc_results_next(struct smc_results *rs, size_t i, mp_reader *r)
     size_t len;
     uint32_t n;
     int64_t status;
+    if (r->end - r->p >= 2 && r->p[0] == 0x91 && r->p[1] <= 0x7f) {
+        /* [fixint status], what most writes answer: no reader calls */
+        *e = (struct smc_result){.status = r->p[1], .r = {r->p + 2, r->p + 2}};
+        r->p += 2;
+        return SM_OK;
+    }
     if (mp_read_array(r, &n) || n < 1 || mp_read_int(r, &status) || status < 0 ||
         status > INT32_MAX)
         return SM_EPROTO;

@@ -4,13 +4,13 @@
  *
  * Every request that completes at once with SM_OK or SM_EOWNERDEAD becomes
  * one event (except watch.next itself): its sequence number (from 1, never
- * reused), wall time (a batch's requests share the batch's), session id and pid, opcode, the object it named (if
- * any) and whether it was a change.  A change is an op without OPF_READONLY
- * in ops.def (writes, unlink, lock/semaphore/condition/barrier state) or an
- * open that created its object.  A watcher without the monitor flag sees
- * changes only; with it, every op (reads and admin ops too).  A request
- * that parks and completes later (a queue.put woken by a get) is not an
- * event: the op that woke it is.
+ * reused), wall time (a batch's requests share the batch's), session id and
+ * pid, opcode, the object it named (if any) and whether it was a change.  A
+ * change is an op without OPF_READONLY in ops.def (writes, unlink,
+ * lock/semaphore/condition/barrier state) or an open that created its
+ * object.  A watcher without the monitor flag sees changes only; with it,
+ * every op (reads and admin ops too).  A request that parks and completes
+ * later (a queue.put woken by a get) is not an event: the op that woke it is.
  *
  * The ring keeps the last ring.cap events (EVENTS_CAP unless set before the
  * first event); a watcher that falls further behind is told how many it lost.

@@ -132,7 +132,7 @@ int smc_req_begin_in(struct smc_req *rq, int opcode, uint64_t handle, uint32_t n
     if (has_handle) {
         uint8_t b[9]; /* always 9 bytes: see put_handle() in conn.c */
         smc_put_handle(b, handle);
-        rq->handle_off = (buf ? buf->size - rq->start : nng_msg_len(rq->msg));
+        rq->handle_off = buf ? buf->size - rq->start : nng_msg_len(rq->msg);
         rq->pk.callback(rq, (const char *)b, sizeof(b));
     }
     if (rq->err) {
@@ -166,17 +166,21 @@ __thread struct smc_sink *smc_sink_tls;
 static int to_sink(struct smc_sink *sink, struct smc_req *rq)
 {
     int rc = rq->obj ? conn_prepare(sink->c, rq, &sink->gen) : SM_OK;
-    nng_msg *msg = rq->msg;
-    if (rc || (rq->buf && (rc = sink->take(sink, NULL)) != SM_EQUEUED)) {
+    if (rc) {
         smc_req_abort(rq);
         return rc;
     }
-    if (rq->buf) {
-        rq->buf = NULL; /* it stays in the body */
-        return rc;
+    if (!rq->buf) {
+        nng_msg *msg = rq->msg;
+        rq->msg = NULL;
+        return sink->take(sink, msg);
     }
-    rq->msg = NULL;
-    return sink->take(sink, msg);
+    rc = sink->take(sink, NULL); /* its bytes are in the body already */
+    if (rc == SM_EQUEUED)
+        rq->buf = NULL; /* and stay there */
+    else
+        smc_req_abort(rq);
+    return rc;
 }
 
 int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
@@ -192,7 +196,8 @@ int smc_call(sm_client *c, struct smc_req *rq, struct smc_reply *rep)
     struct smc_sink *sink = smc_sink_tls;
     if (sink && sink->c == c && !rq->direct && !rq->handshake)
         return to_sink(sink, rq); /* a batch or pipeline (batch.c, pipeline.c) */
-    if (rq->buf) { /* packed into a batch that is not this call's: cannot happen */
+    if (rq->buf) {
+        /* packed into a batch that is not this call's: cannot happen */
         smc_req_abort(rq);
         return SM_EINVAL;
     }

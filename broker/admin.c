@@ -174,21 +174,21 @@ int op_sessions(struct call *c)
 /* ---- stats -------------------------------------------------------------- */
 
 /* pack_persistence() - "persistence": {journal_bytes, snapshot_bytes,
- * failing}, or nil when it is off. */
+ * syncs, failing}, or nil when it is off. */
 static void pack_persistence(msgpack_packer *pk, const struct core *core)
 {
-    uint64_t jbytes, sbytes;
-    bool failing;
+    struct persist_figures f;
     admin_key(pk, "persistence");
     if (!core->persist) {
         msgpack_pack_nil(pk);
         return;
     }
-    persist_figures(core, &jbytes, &sbytes, &failing);
-    msgpack_pack_map(pk, 3);
-    admin_uint(pk, "journal_bytes", jbytes);
-    admin_uint(pk, "snapshot_bytes", sbytes);
-    admin_bool(pk, "failing", failing);
+    persist_figures(core, &f);
+    msgpack_pack_map(pk, 4);
+    admin_uint(pk, "journal_bytes", f.journal_bytes);
+    admin_uint(pk, "snapshot_bytes", f.snapshot_bytes);
+    admin_uint(pk, "syncs", f.syncs);
+    admin_bool(pk, "failing", f.failing);
 }
 
 /* pack_ipc() - "ipc": {busy_poll_us, busy_polls, busy_poll_hits} of the

@@ -19,6 +19,7 @@
 #include "core.h"
 #include "listener.h"
 #include "log.h"
+#include "persist.h"
 #include "serve.h"
 #include "server.h"
 #include "spin.h"
@@ -72,6 +73,8 @@ struct conn {
     bool want_out;         /* EPOLLOUT armed */
     bool corked;           /* replies wait for cork(c, false) or a full batch */
     size_t nq;             /* replies in wq */
+    bool held;             /* group commit: in is->held, corked until it is done */
+    struct conn *hnext;    /* is->held (I/O thread) */
     struct ipcreq *wq, **wq_tail;
 };
 
@@ -89,11 +92,16 @@ struct ipcsrv {
     struct conn *conns;
     struct conn *zombies;  /* closed during this epoll batch, unref'd after */
     size_t nnego;          /* connections still without their SP header */
+    struct conn *held;     /* group commit: replies held until the batch's fdatasync() */
     int64_t sweep_at;      /* next look for late ones (while nnego > 0) */
     struct spin spin;      /* busy-polling before epoll_wait() blocks */
     struct ipcsrv *gnext;  /* g_engines */
     uint8_t rbuf[RBUF_SIZE];
 };
+
+/* The engine whose I/O thread this is, while it serves an epoll batch under
+ * group commit (persist.h): every reply it makes waits for the commit. */
+static _Thread_local struct ipcsrv *tls_group;
 
 /* Every running engine (ipcsrv_busy_poll(), ipcsrv_spin_figures()), and the
  * busy-poll budget new ones start with. */
@@ -183,13 +191,15 @@ static bool finished(const struct ipcreq *q)
     return q->off == q->hlen + nng_msg_len(q->msg);
 }
 
-/* flush() - write the queue, oldest first, as far as the socket takes it;
- * returns the finished requests (to free once c->mu is released).  On an
- * error the connection is shut down: the I/O thread sees it and closes it.
- * Caller holds c->mu. */
+/* flush() - write the queue, oldest first, as far as the socket takes it
+ * (nothing while @c is held for a group commit); returns the finished
+ * requests (to free once c->mu is released).  On an error the connection is
+ * shut down: the I/O thread sees it and closes it.  Caller holds c->mu. */
 static struct ipcreq *flush(struct conn *c)
 {
     struct ipcreq *done = NULL;
+    if (c->held) /* not before the group's commit */
+        return NULL;
     while (c->wq && !c->dead) {
         int r = write_queue(c);
         if (r == 0)
@@ -246,7 +256,14 @@ static void req_send(struct serve_req *r, nng_msg *msg)
     *c->wq_tail = q;
     c->wq_tail = &q->next;
     c->nq++;
-    /* corked, a read's replies leave together, or once a batch is waiting */
+    if (tls_group == c->is && !c->held) { /* group commit: wait for it */
+        c->corked = true;
+        c->held = true;
+        c->hnext = c->is->held;
+        c->is->held = c;
+    }
+    /* corked, a read's replies leave together, or once a batch is waiting
+     * (held ones only after the group's commit: flush()) */
     struct ipcreq *done = c->corked && c->nq < WRITE_BATCH ? NULL : flush(c);
     pthread_mutex_unlock(&c->mu);
     free_list(done);
@@ -531,7 +548,8 @@ static void conn_read(struct conn *c)
     }
     cork(c, true);
     bool ok = feed(c, is->rbuf, (size_t)k);
-    cork(c, false);
+    if (!c->held)
+        cork(c, false);
     if (!ok)
         conn_close(c);
 }
@@ -562,6 +580,42 @@ static bool pending_writes(struct ipcsrv *is)
         pthread_mutex_unlock(&c->mu);
     }
     return any;
+}
+
+/* group_begin() - with fsync "always", the requests of one epoll batch share
+ * one fdatasync(): theirs are deferred, and their replies held. */
+static void group_begin(struct ipcsrv *is)
+{
+    if (!persist_group_commit(is->core))
+        return;
+    tls_group = is;
+    persist_defer(true);
+}
+
+/* group_end() - the batch's fdatasync(), then its replies; if it failed,
+ * the connections that were to get them are dropped instead (their callers
+ * see SM_ECONN: nothing unsynced is acknowledged). */
+static void group_end(struct ipcsrv *is)
+{
+    if (tls_group != is)
+        return;
+    tls_group = NULL;
+    persist_defer(false);
+    pthread_mutex_lock(&is->core->lock);
+    int rc = persist_commit(is->core);
+    pthread_mutex_unlock(&is->core->lock);
+    while (is->held) {
+        struct conn *c = is->held;
+        is->held = c->hnext;
+        pthread_mutex_lock(&c->mu);
+        c->held = false;
+        if (rc && !c->dead) {
+            shutdown(c->fd, SHUT_RDWR);
+            c->dead = true;
+        }
+        pthread_mutex_unlock(&c->mu);
+        cork(c, false);
+    }
 }
 
 /* An epoll_wait() that does not block, for spin_run(). */
@@ -604,6 +658,7 @@ static void *io_thread(void *arg)
         if (stopping && (!pending_writes(is) || now_ms() >= flush_until))
             break;
         int n = wait_events(is, evs, stopping);
+        group_begin(is);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == is)
@@ -611,6 +666,7 @@ static void *io_thread(void *arg)
             else if (p) /* the event fd (NULL) only wakes us */
                 conn_event(p, evs[i].events);
         }
+        group_end(is);
         sweep_nego(is);
         reap_zombies(is);
     }

@@ -37,6 +37,8 @@ struct persist {
     bool failing;            /* the last journal write failed */
     bool lost;               /* a completed request could not be journaled: snapshot first */
     bool dirty;              /* written since the last fdatasync() */
+    bool unsynced;           /* "always": written, its fdatasync() deferred */
+    uint64_t syncs;          /* fdatasync() calls on journals (stats) */
     bool replaying;
     int64_t retry_at;        /* no snapshot attempt before (monotonic ms) */
     msgpack_sbuffer buf;     /* a record being built */
@@ -80,6 +82,23 @@ static void write_failed(struct persist *p, int err)
     p->failing = true;
 }
 
+/* Set on a thread that commits a group of records at once (persist_defer()). */
+static _Thread_local bool deferring;
+
+/* sync_now() - "always": this record's fdatasync() now, unless the thread
+ * defers it to persist_commit().  0, or -1 with errno. */
+static int sync_now(struct persist *p)
+{
+    if (p->mode != PERSIST_FSYNC_ALWAYS)
+        return 0;
+    if (deferring) {
+        p->unsynced = true;
+        return 0;
+    }
+    p->syncs++;
+    return fdatasync(p->jfd);
+}
+
 /* journal_write() - append one record; on failure cut what was half written.
  * 0, or -1 (logged). */
 static int journal_write(struct persist *p, const void *payload, size_t len)
@@ -89,8 +108,7 @@ static int journal_write(struct persist *p, const void *payload, size_t len)
     struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)payload, len}};
     ssize_t n = writev(p->jfd, iov, 2);
     int err = n < 0 ? errno : ENOSPC;
-    if (n == (ssize_t)(sizeof(hdr) + len) &&
-        (p->mode != PERSIST_FSYNC_ALWAYS || fdatasync(p->jfd) == 0)) {
+    if (n == (ssize_t)(sizeof(hdr) + len) && sync_now(p) == 0) {
         p->jsize += n;
         p->dirty = true;
         if (p->failing)
@@ -354,13 +372,36 @@ int persist_tick(struct core *core)
     return fcntl(p->jfd, F_DUPFD_CLOEXEC, 0);
 }
 
-void persist_figures(const struct core *core, uint64_t *journal_bytes, uint64_t *snapshot_bytes,
-                     bool *failing)
+void persist_figures(const struct core *core, struct persist_figures *f)
 {
     const struct persist *p = core->persist;
-    *journal_bytes = p ? (uint64_t)p->jsize : 0;
-    *snapshot_bytes = p ? (uint64_t)p->snap_size : 0;
-    *failing = p && p->failing;
+    f->journal_bytes = p ? (uint64_t)p->jsize : 0;
+    f->snapshot_bytes = p ? (uint64_t)p->snap_size : 0;
+    f->syncs = p ? p->syncs : 0;
+    f->failing = p && p->failing;
+}
+
+bool persist_group_commit(const struct core *core)
+{
+    return core->persist && core->persist->mode == PERSIST_FSYNC_ALWAYS;
+}
+
+void persist_defer(bool on)
+{
+    deferring = on;
+}
+
+int persist_commit(struct core *core)
+{
+    struct persist *p = core->persist;
+    if (!p || !p->unsynced)
+        return SM_OK;
+    p->unsynced = false;
+    p->syncs++;
+    if (fdatasync(p->jfd) == 0)
+        return SM_OK;
+    write_failed(p, errno);
+    return SM_EIO;
 }
 
 /* ---- loading ---------------------------------------------------------------- */

@@ -84,9 +84,39 @@ int persist_tick(struct core *core);
  * Returns SM_OK or SM_EIO (logged; the old files stay in use). */
 int persist_snapshot(struct core *core);
 
-/* persist_figures() - journal and snapshot sizes, for stats. */
-void persist_figures(const struct core *core, uint64_t *journal_bytes, uint64_t *snapshot_bytes,
-                     bool *failing);
+/* What stats shows of persistence. */
+struct persist_figures {
+    uint64_t journal_bytes, snapshot_bytes;
+    uint64_t syncs; /* fdatasync() calls on journals since start */
+    bool failing;   /* the last journal write failed: writes are refused */
+};
+
+/* persist_figures() - journal and snapshot sizes, syncs, failing. */
+void persist_figures(const struct core *core, struct persist_figures *f);
+
+/*
+ * Group commit ("always" only).  A thread that serves several requests
+ * before any of their replies may leave calls persist_defer(true): their
+ * records are written as they come, but their one fdatasync() waits for
+ * persist_commit(), which the thread calls (under core->lock) before it
+ * lets the replies go.  The ipc engine does so for each epoll batch.  A
+ * parked request woken meanwhile commits first (wait.c): its reply may
+ * leave by another connection or transport than the group's.
+ */
+
+/* persist_group_commit() - whether deferring pays: persistence is on with
+ * fsync "always". */
+bool persist_group_commit(const struct core *core);
+
+/* persist_defer() - defer this thread's fdatasync() calls (@on) or not. */
+void persist_defer(bool on);
+
+/**
+ * persist_commit() - the deferred fdatasync(), when records were written
+ * since the last.  SM_OK, or SM_EIO: they may not be on disk, the journal is
+ * marked failing (writes are refused) and the replies must not be sent.
+ */
+int persist_commit(struct core *core);
 
 /* ---- for each type's dump() ---------------------------------------------- */
 

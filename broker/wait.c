@@ -175,6 +175,10 @@ void wait_done(struct waiter *w, int status)
         persist_done(core, w->jrec); /* before the reply: it took effect now */
     else
         free(w->jrec);
+    /* under group commit, what woke it may not be synced yet, and this reply
+     * may leave by another way than the group's (persist.h) */
+    if (status == SM_OK && persist_commit(core) != SM_OK)
+        status = SM_EIO;
     nng_msg *msg = reply_finish(&w->rep, status);
     if (core->send_reply)
         core->send_reply(w->req, msg, core->hook_arg);

@@ -236,6 +236,11 @@ int raw_simple(struct raw_conn *r, int opcode, nng_msg **reply);
  * (fails the test on error); free it with nng_msg_free(). */
 nng_msg *raw_stats(struct sm_broker *b);
 
+/* raw_stats_map() - the unsigned figures @keys[0..n) of the map @section of
+ * @b's stats into @out (fails the test when one is missing). */
+void raw_stats_map(struct sm_broker *b, const char *section, const char *const *keys,
+                   uint64_t *out, size_t n);
+
 /**
  * broker_up() - the usual fixture setup: broker_start() a zeroed @b with no
  * extra arguments, broker_setenv() for child programs and examples, connect

@@ -352,6 +352,40 @@ nng_msg *raw_stats(struct sm_broker *b)
     return m;
 }
 
+/* map_get() - the value of @key in the msgpack map @m, or NULL. */
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
+{
+    ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_kv *kv = &m->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+            !memcmp(kv->key.via.str.ptr, key, strlen(key)))
+            return &kv->val;
+    }
+    return NULL;
+}
+
+void raw_stats_map(struct sm_broker *b, const char *section, const char *const *keys,
+                   uint64_t *out, size_t n)
+{
+    msgpack_unpacked u;
+    nng_msg *m = raw_stats(b);
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, nng_msg_body(m), nng_msg_len(m), NULL),
+                     MSGPACK_UNPACK_SUCCESS);
+    ck_assert(u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 2);
+    const msgpack_object *sec = map_get(&u.data.via.array.ptr[1], section);
+    ck_assert_msg(sec != NULL, "no %s in the stats", section);
+    for (size_t i = 0; i < n; i++) {
+        const msgpack_object *v = map_get(sec, keys[i]);
+        ck_assert_msg(v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER, "no %s.%s in the stats",
+                      section, keys[i]);
+        out[i] = v->via.u64;
+    }
+    msgpack_unpacked_destroy(&u);
+    nng_msg_free(m);
+}
+
 void raw_wait_parked(struct raw_conn *r, const char *name, long n)
 {
     long got = -1;

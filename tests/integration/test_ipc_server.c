@@ -419,41 +419,13 @@ struct ipc_figures {
     uint64_t budget_us, polls, hits;
 };
 
-/* map_uint() - the unsigned value of @key in the msgpack map @m. */
-static uint64_t map_uint(const msgpack_object *m, const char *key)
-{
-    ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-    for (uint32_t i = 0; i < m->via.map.size; i++) {
-        const msgpack_object_kv *kv = &m->via.map.ptr[i];
-        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
-            !memcmp(kv->key.via.str.ptr, key, strlen(key))) {
-            ck_assert_int_eq(kv->val.type, MSGPACK_OBJECT_POSITIVE_INTEGER);
-            return kv->val.via.u64;
-        }
-    }
-    ck_abort_msg("no %s in the stats", key);
-    return 0;
-}
-
 /* ipc_figures() - stats' "ipc" map, through an admin connection. */
 static struct ipc_figures ipc_figures(void)
 {
-    msgpack_unpacked u;
-    nng_msg *m = raw_stats(&broker);
-    msgpack_unpacked_init(&u);
-    ck_assert_int_eq(msgpack_unpack_next(&u, nng_msg_body(m), nng_msg_len(m), NULL),
-                     MSGPACK_UNPACK_SUCCESS);
-    ck_assert(u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 2);
-    const msgpack_object *stats = &u.data.via.array.ptr[1], *ipc = NULL;
-    for (uint32_t i = 0; i < stats->via.map.size; i++)
-        if (!strncmp(stats->via.map.ptr[i].key.via.str.ptr, "ipc", 3) &&
-            stats->via.map.ptr[i].key.via.str.size == 3)
-            ipc = &stats->via.map.ptr[i].val;
-    ck_assert_ptr_nonnull(ipc);
-    struct ipc_figures f = {map_uint(ipc, "busy_poll_us"), map_uint(ipc, "busy_polls"),
-                            map_uint(ipc, "busy_poll_hits")};
-    msgpack_unpacked_destroy(&u);
-    nng_msg_free(m);
+    static const char *const keys[] = {"busy_poll_us", "busy_polls", "busy_poll_hits"};
+    uint64_t v[3];
+    raw_stats_map(&broker, "ipc", keys, v, 3);
+    struct ipc_figures f = {v[0], v[1], v[2]};
     ck_assert_uint_le(f.hits, f.polls);
     return f;
 }

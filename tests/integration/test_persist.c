@@ -471,6 +471,69 @@ START_TEST(test_fsync_modes)
 }
 END_TEST
 
+/* get_one() - a queue.get on @arg that must return 7. */
+static void *get_one(void *arg)
+{
+    sm_val v;
+    ck_sm(sm_queue_get(arg, &v, SM_FOREVER), SM_OK);
+    ck_assert_int_eq(v.v.i, 7);
+    return NULL;
+}
+
+/* fsync always on the direct ipc engine: the requests of one epoll batch
+ * share one fdatasync() (group commit), replies leaving after it.  A batch
+ * of 64 sets costs one; all 64 are there after a kill. */
+START_TEST(test_group_commit)
+{
+    static const char *const syncs[] = {"syncs"};
+    uint64_t before, after;
+    sm_dict *d;
+    sm_batch *b;
+    broker_kill(&broker, SIGTERM, 10000);
+    pop_close();
+    sm_disconnect(cli);
+    start("--ipc-engine=direct");
+    ck_sm(sm_dict_open(cli, "g", SM_CREATE, NULL, &d), SM_OK);
+    raw_stats_map(&broker, "persistence", syncs, &before, 1);
+    ck_sm(sm_batch_begin(cli, &b), SM_OK);
+    for (int i = 0; i < 64; i++)
+        ck_sm(sm_dict_set(d, sm_int(i), sm_int(i)), SM_EQUEUED);
+    ck_sm(sm_batch_exec(b), SM_OK);
+    raw_stats_map(&broker, "persistence", syncs, &after, 1);
+    ck_assert_uint_eq(after - before, 1);
+    sm_batch_free(b);
+    sm_dict_close(d);
+
+    /* a put that wakes a parked get: the two records, one sync, before
+     * the get's reply */
+    sm_client *other;
+    sm_queue *q, *q2;
+    struct raw_conn adm;
+    sm_val v;
+    ck_sm(sm_queue_open(cli, "gq", SM_CREATE, NULL, &q), SM_OK);
+    ck_sm(broker_connect(&broker, &other), SM_OK);
+    ck_sm(sm_queue_open(other, "gq", 0, NULL, &q2), SM_OK);
+    raw_admin(&broker, &adm);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, get_one, q2), 0);
+    raw_wait_parked(&adm, "gq", 1);
+    raw_stats_map(&broker, "persistence", syncs, &before, 1);
+    ck_sm(sm_queue_put(q, sm_int(7), SM_FOREVER), SM_OK);
+    join_within(t, 10000);
+    raw_stats_map(&broker, "persistence", syncs, &after, 1);
+    ck_assert_uint_eq(after - before, 1);
+    raw_close(&adm);
+    sm_queue_close(q2);
+    sm_disconnect(other);
+    sm_queue_close(q);
+    restart(SIGKILL);
+    ck_assert_uint_eq(dict_count("g"), 64);
+    ck_sm(sm_queue_open(cli, "gq", 0, NULL, &q), SM_OK);
+    ck_sm(sm_queue_get(q, &v, 0), SM_EEMPTY); /* taken, and that was saved too */
+    sm_queue_close(q);
+}
+END_TEST
+
 /* ---- write errors ----------------------------------------------------------------- */
 
 START_TEST(test_write_error)
@@ -653,6 +716,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_parked_requests);
     tcase_add_test(tc, test_torn_tail);
     tcase_add_loop_test(tc, test_fsync_modes, 0, 2);
+    tcase_add_test(tc, test_group_commit);
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_compaction);
     tcase_add_test(tc, test_directory_in_use);

@@ -12,11 +12,11 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "ipc_conn.h"
 #include "listener.h"
 #include "log.h"
 #include "persist.h"
@@ -25,83 +25,7 @@
 #include "spin.h"
 #include "spipc.h"
 
-#define FRAME_HDR 9        /* type byte, 64-bit length */
-#define MAX_HOPS 8         /* nng's default NNG_OPT_MAXTTL */
-#define HOP_END 0x80u      /* high bit of a backtrace's last word */
-#define RBUF_SIZE 65536
-#define WRITE_BATCH 64     /* replies gathered into one sendmsg() */
-#define FLUSH_MS 1000      /* ipcsrv_stop(): for queued replies */
-#define NEGO_MS 10000      /* for the peer's SP header, as nng allows */
-#define SWEEP_MS 1000      /* how often late SP headers are looked for */
-#define ACCEPT_PAUSE_US 10000 /* after accept() failed: out of descriptors */
-#define DIRECT_ID 0x80000000u /* our connection ids; nng's pipe ids stay below */
-
-enum rstate { RD_SP, RD_HDR, RD_BODY };
-
-struct conn;
-
-/* One request: its backtrace, then, once answered, its place in the write
- * queue.  Holds a reference on its connection. */
-struct ipcreq {
-    struct serve_req base; /* first: core->send_reply receives it */
-    struct conn *c;
-    struct ipcreq *next;   /* write queue */
-    nng_msg *msg;          /* the reply */
-    size_t off;            /* bytes of hdr + body written */
-    size_t hlen;           /* FRAME_HDR + backtrace */
-    uint8_t hdr[FRAME_HDR + 4 * MAX_HOPS];
-};
-
-struct conn {
-    struct ipcsrv *is;
-    int fd;
-    uint32_t id;
-    atomic_uint refs;      /* 1 while open (the I/O thread) + 1 per request */
-    struct conn *prev, *next; /* open connections (I/O thread) */
-    bool closed;           /* I/O thread: conn_close() done */
-    bool admitted;         /* has a session */
-    int64_t nego_until;    /* hung up on if its SP header is not in by then */
-    /* read side: the I/O thread only */
-    enum rstate rs;
-    uint8_t hbuf[FRAME_HDR];
-    size_t hgot;
-    nng_msg *rmsg;
-    size_t rgot, rlen;
-    /* write side: under mu, from any thread */
-    pthread_mutex_t mu;
-    bool dead;             /* no more writes: replies are dropped */
-    bool want_out;         /* EPOLLOUT armed */
-    bool corked;           /* replies wait for cork(c, false) or a full batch */
-    size_t nq;             /* replies in wq */
-    bool held;             /* group commit: in is->held, corked until it is done */
-    struct conn *hnext;    /* is->held (I/O thread) */
-    struct ipcreq *wq, **wq_tail;
-};
-
-struct ipcsrv {
-    struct server *srv;
-    struct core *core;
-    char *url, *path;
-    int lfd, epfd, evfd;
-    size_t max_frame;
-    pthread_t thread;
-    bool started;
-    atomic_bool stopping;
-    uint32_t next_id;
-    int64_t accept_warned_ms;
-    struct conn *conns;
-    struct conn *zombies;  /* closed during this epoll batch, unref'd after */
-    size_t nnego;          /* connections still without their SP header */
-    struct conn *held;     /* group commit: replies held until the batch's fdatasync() */
-    int64_t sweep_at;      /* next look for late ones (while nnego > 0) */
-    struct spin spin;      /* busy-polling before epoll_wait() blocks */
-    struct ipcsrv *gnext;  /* g_engines */
-    uint8_t rbuf[RBUF_SIZE];
-};
-
-/* The engine whose I/O thread this is, while it serves an epoll batch under
- * group commit (persist.h): every reply it makes waits for the commit. */
-static _Thread_local struct ipcsrv *tls_group;
+_Thread_local struct ipcsrv *ipc_tls_group; /* ipc_conn.h */
 
 /* Every running engine (ipcsrv_busy_poll(), ipcsrv_spin_figures()), and the
  * busy-poll budget new ones start with. */
@@ -109,165 +33,7 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ipcsrv *g_engines;
 static unsigned g_busy_poll_us = IPCSRV_BUSY_POLL_US;
 
-/* ---- connections and requests ----------------------------------------- */
-
-static void conn_unref(struct conn *c)
-{
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
-    if (c->rmsg)
-        nng_msg_free(c->rmsg);
-    pthread_mutex_destroy(&c->mu);
-    free(c);
-}
-
-static void req_free(struct ipcreq *q)
-{
-    if (q->msg)
-        nng_msg_free(q->msg);
-    conn_unref(q->c);
-    free(q);
-}
-
-static void free_list(struct ipcreq *q)
-{
-    while (q) {
-        struct ipcreq *next = q->next;
-        req_free(q);
-        q = next;
-    }
-}
-
-/* set_out() - arm or disarm EPOLLOUT for @c.  Caller holds c->mu. */
-static void set_out(struct conn *c, bool on)
-{
-    if (c->want_out == on)
-        return;
-    struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
-    epoll_ctl(c->is->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    c->want_out = on;
-}
-
-/* remaining() - the bytes of @q (frame header, backtrace, body) not yet
- * written: up to two pieces at @iov; returns how many. */
-static int remaining(struct ipcreq *q, struct iovec *iov)
-{
-    size_t blen = nng_msg_len(q->msg), boff = q->off > q->hlen ? q->off - q->hlen : 0;
-    int n = 0;
-    if (q->off < q->hlen)
-        iov[n++] = (struct iovec){q->hdr + q->off, q->hlen - q->off};
-    if (blen > boff)
-        iov[n++] = (struct iovec){(uint8_t *)nng_msg_body(q->msg) + boff, blen - boff};
-    return n;
-}
-
-/* write_queue() - one sendmsg() of up to WRITE_BATCH queued replies, then
- * their offsets advanced: 1 when it wrote something, 0 when the socket is
- * full, -1 on an error.  Caller holds c->mu. */
-static int write_queue(struct conn *c)
-{
-    struct iovec iov[2 * WRITE_BATCH];
-    int n = 0, k = 0;
-    for (struct ipcreq *q = c->wq; q && k < WRITE_BATCH; q = q->next, k++)
-        n += remaining(q, iov + n);
-    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-    ssize_t sent;
-    while ((sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
-        ;
-    if (sent < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-    for (struct ipcreq *q = c->wq; q && sent > 0; q = q->next) {
-        size_t left = q->hlen + nng_msg_len(q->msg) - q->off;
-        size_t took = (size_t)sent < left ? (size_t)sent : left;
-        q->off += took;
-        sent -= (ssize_t)took;
-    }
-    return 1;
-}
-
-/* finished() - @q's reply is all written. */
-static bool finished(const struct ipcreq *q)
-{
-    return q->off == q->hlen + nng_msg_len(q->msg);
-}
-
-/* flush() - write the queue, oldest first, as far as the socket takes it
- * (nothing while @c is held for a group commit); returns the finished
- * requests (to free once c->mu is released).  On an error the connection is
- * shut down: the I/O thread sees it and closes it.  Caller holds c->mu. */
-static struct ipcreq *flush(struct conn *c)
-{
-    struct ipcreq *done = NULL;
-    if (c->held) /* not before the group's commit */
-        return NULL;
-    while (c->wq && !c->dead) {
-        int r = write_queue(c);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            shutdown(c->fd, SHUT_RDWR);
-            c->dead = true;
-            break;
-        }
-        while (c->wq && finished(c->wq)) {
-            struct ipcreq *q = c->wq;
-            c->nq--;
-            c->wq = q->next;
-            q->next = done;
-            done = q;
-        }
-    }
-    if (c->dead && c->wq) { /* drop the rest */
-        *c->wq_tail = done;
-        done = c->wq;
-        c->wq = NULL;
-        c->nq = 0;
-    }
-    if (!c->wq)
-        c->wq_tail = &c->wq;
-    if (!c->dead)
-        set_out(c, c->wq != NULL);
-    return done;
-}
-
-/* req_send() - the reply to @r (NULL: none): framed with its backtrace,
- * queued, and written at once, unless the I/O thread is still serving what
- * it read from @c (then a read's replies go out together, up to
- * WRITE_BATCH a sendmsg()) or the socket is full (then on EPOLLOUT).  Any
- * thread. */
-static void req_send(struct serve_req *r, nng_msg *msg)
-{
-    struct ipcreq *q = (struct ipcreq *)r;
-    struct conn *c = q->c;
-    if (!msg) {
-        req_free(q);
-        return;
-    }
-    q->msg = msg;
-    q->off = 0;
-    q->next = NULL;
-    sp_put_be(q->hdr + 1, q->hlen - FRAME_HDR + nng_msg_len(msg), 8);
-    pthread_mutex_lock(&c->mu);
-    if (c->dead) {
-        pthread_mutex_unlock(&c->mu);
-        req_free(q);
-        return;
-    }
-    *c->wq_tail = q;
-    c->wq_tail = &q->next;
-    c->nq++;
-    if (tls_group == c->is && !c->held) { /* group commit: wait for it */
-        c->corked = true;
-        c->held = true;
-        c->hnext = c->is->held;
-        c->is->held = c;
-    }
-    /* corked, a read's replies leave together, or once a batch is waiting
-     * (held ones only after the group's commit: flush()) */
-    struct ipcreq *done = c->corked && c->nq < WRITE_BATCH ? NULL : flush(c);
-    pthread_mutex_unlock(&c->mu);
-    free_list(done);
-}
+/* ---- connections ------------------------------------------------------- */
 
 /* conn_close() - the connection ends: no more writes, its session (if any)
  * goes through server_conn_gone(); the I/O thread's reference is dropped
@@ -290,7 +56,7 @@ static void conn_close(struct conn *c)
     close(c->fd);
     c->fd = -1;
     pthread_mutex_unlock(&c->mu);
-    free_list(drop);
+    ipc_free_list(drop);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -308,7 +74,7 @@ static void reap_zombies(struct ipcsrv *is)
     while (is->zombies) {
         struct conn *c = is->zombies;
         is->zombies = c->next;
-        conn_unref(c);
+        ipc_conn_unref(c);
     }
 }
 
@@ -431,7 +197,7 @@ static bool deliver(struct conn *c, nng_msg *m)
         nng_msg_free(m); /* out of memory: dropped */
         return true;
     }
-    q->base.send = req_send;
+    q->base.send = ipc_req_send;
     q->c = c;
     q->hlen = FRAME_HDR + bt;
     q->hdr[0] = 1;
@@ -443,10 +209,10 @@ static bool deliver(struct conn *c, nng_msg *m)
     if (rc == SM_PARKED)
         return true;
     if (!reply) {
-        req_free(q);
+        ipc_req_free(q);
         return false;
     }
-    req_send(&q->base, reply);
+    ipc_req_send(&q->base, reply);
     return true;
 }
 
@@ -515,17 +281,6 @@ static bool feed(struct conn *c, const uint8_t *p, size_t n)
     return true;
 }
 
-/* cork() - hold @c's replies back (@on) while the requests of one read are
- * served, then write them all (!@on). */
-static void cork(struct conn *c, bool on)
-{
-    pthread_mutex_lock(&c->mu);
-    c->corked = on;
-    struct ipcreq *done = on ? NULL : flush(c);
-    pthread_mutex_unlock(&c->mu);
-    free_list(done);
-}
-
 /* conn_read() - @c is readable: one read, large bodies straight into their
  * message. */
 static void conn_read(struct conn *c)
@@ -546,10 +301,10 @@ static void conn_read(struct conn *c)
             conn_close(c);
         return;
     }
-    cork(c, true);
+    ipc_cork(c, true);
     bool ok = feed(c, is->rbuf, (size_t)k);
     if (!c->held)
-        cork(c, false);
+        ipc_cork(c, false);
     if (!ok)
         conn_close(c);
 }
@@ -560,9 +315,9 @@ static void conn_event(struct conn *c, uint32_t events)
         return;
     if (events & EPOLLOUT) {
         pthread_mutex_lock(&c->mu);
-        struct ipcreq *done = flush(c);
+        struct ipcreq *done = ipc_flush(c);
         pthread_mutex_unlock(&c->mu);
-        free_list(done);
+        ipc_free_list(done);
     }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         conn_read(c);
@@ -588,7 +343,7 @@ static void group_begin(struct ipcsrv *is)
 {
     if (!persist_group_commit(is->core))
         return;
-    tls_group = is;
+    ipc_tls_group = is;
     persist_defer(true);
 }
 
@@ -597,9 +352,9 @@ static void group_begin(struct ipcsrv *is)
  * see SM_ECONN: nothing unsynced is acknowledged). */
 static void group_end(struct ipcsrv *is)
 {
-    if (tls_group != is)
+    if (ipc_tls_group != is)
         return;
-    tls_group = NULL;
+    ipc_tls_group = NULL;
     persist_defer(false);
     pthread_mutex_lock(&is->core->lock);
     int rc = persist_commit(is->core);
@@ -614,7 +369,7 @@ static void group_end(struct ipcsrv *is)
             c->dead = true;
         }
         pthread_mutex_unlock(&c->mu);
-        cork(c, false);
+        ipc_cork(c, false);
     }
 }
 
